@@ -1,0 +1,62 @@
+"""S1's lightweight noise-prediction U-Net, classical or with the quantum bottleneck."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from qgen.models.embeddings import SinusoidalEmbedding
+from qgen.models.quantum_bottleneck import QuantumChannelGate
+
+
+class ResidualBlock(nn.Module):
+    """conv3x3-ReLU-conv3x3 plus identity, then ReLU."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(x + self.conv2(self.act(self.conv1(x))))
+
+
+class DiffusionUNet(nn.Module):
+    """Shapes for C x 28 x 28 inputs, as SPEC.md S1 gives them.
+
+    enc1 32@28 -> enc2 64@14 -> enc3 128@7 (+ time embedding) -> residual bottleneck
+    [-> quantum channel gate] -> dec1 64@14 -> dec2 32@28 -> concat enc1 -> conv to C.
+    """
+
+    def __init__(
+        self,
+        channels: int = 1,
+        widths: tuple[int, int, int] = (32, 64, 128),
+        time_dim: int = 128,
+        quantum: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        w1, w2, w3 = widths
+        self.enc1 = nn.Sequential(nn.Conv2d(channels, w1, 3, padding=1), nn.ReLU())
+        self.enc2 = nn.Sequential(nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.ReLU())
+        self.enc3 = nn.Sequential(nn.Conv2d(w2, w3, 3, stride=2, padding=1), nn.ReLU())
+        self.time_embed = SinusoidalEmbedding(time_dim)
+        self.time_proj = nn.Linear(time_dim, w3)
+        self.bottleneck = ResidualBlock(w3)
+        self.quantum = QuantumChannelGate(w3, **quantum) if quantum is not None else None
+        self.dec1 = nn.Sequential(nn.ConvTranspose2d(w3, w2, 2, stride=2), nn.ReLU())
+        self.dec2 = nn.Sequential(nn.ConvTranspose2d(w2, w1, 2, stride=2), nn.ReLU())
+        self.out = nn.Conv2d(2 * w1, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        h1 = self.enc1(x)
+        h = self.enc3(self.enc2(h1))
+        h = h + self.time_proj(self.time_embed(t))[:, :, None, None]
+        h = self.bottleneck(h)
+        if self.quantum is not None:
+            h = self.quantum(h)
+        h = self.dec2(self.dec1(h))
+        return self.out(torch.cat([h, h1], dim=1))

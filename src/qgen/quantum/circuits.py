@@ -1,0 +1,137 @@
+"""Quantum circuits of the studies, each defined once as PennyLane operations.
+
+A circuit is a function ``apply(inputs, weights)`` that queues PennyLane operations;
+``inputs`` has shape (batch, n_qubits) (PennyLane parameter broadcasting) and ``weights``
+has the spec's ``weight_shape``. Every backend (PennyLane devices, the torch statevector
+simulator) executes the same function, so the circuit is never written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import pennylane as qml
+
+from qgen.registry import Registry
+
+ENTANGLEMENTS = ("linear", "circular", "all_to_all", "none")
+
+
+def entangling_pairs(n_qubits: int, entanglement: str) -> list[tuple[int, int]]:
+    """CNOT (control, target) pairs of one entangling layer."""
+    if entanglement == "linear":
+        return [(i, i + 1) for i in range(n_qubits - 1)]
+    if entanglement == "circular":
+        pairs = [(i, i + 1) for i in range(n_qubits - 1)]
+        return pairs + [(n_qubits - 1, 0)] if n_qubits > 2 else pairs
+    if entanglement == "all_to_all":
+        return [(i, j) for i in range(n_qubits) for j in range(i + 1, n_qubits)]
+    if entanglement == "none":
+        return []
+    raise ValueError(f"unknown entanglement {entanglement!r}; choose one of {ENTANGLEMENTS}")
+
+
+@dataclass(frozen=True)
+class CircuitSpec:
+    """A circuit with its sizes: enough for any backend to build and run it."""
+
+    name: str
+    n_qubits: int
+    weight_shape: tuple[int, ...]
+    apply: Callable[[Any, Any], None]
+    # Observables measured at the end: PauliZ on each of these wires, in order.
+    measured_wires: tuple[int, ...] = field(default=())
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.measured_wires:
+            object.__setattr__(self, "measured_wires", tuple(range(self.n_qubits)))
+
+    def measurements(self) -> list:
+        return [qml.expval(qml.PauliZ(w)) for w in self.measured_wires]
+
+
+CIRCUITS: Registry[Callable[..., CircuitSpec]] = Registry("circuit")
+
+
+def _layered(
+    inputs: Any,
+    weights: Any,
+    *,
+    n_qubits: int,
+    rotations: Sequence[str],
+    entanglement: str,
+    hadamard_first: bool,
+) -> None:
+    """Encode ``inputs`` with RY, then per layer rotate every qubit and entangle."""
+    if hadamard_first:
+        for i in range(n_qubits):
+            qml.Hadamard(wires=i)
+    for i in range(n_qubits):
+        qml.RY(inputs[..., i], wires=i)
+    pairs = entangling_pairs(n_qubits, entanglement)
+    gate = {"RX": qml.RX, "RY": qml.RY, "RZ": qml.RZ}
+    for layer in range(weights.shape[0]):
+        for i in range(n_qubits):
+            for r, name in enumerate(rotations):
+                gate[name](weights[layer, i, r], wires=i)
+        for c, t in pairs:
+            qml.CNOT(wires=[c, t])
+
+
+@CIRCUITS.register("s1_paper")
+def s1_paper(n_qubits: int = 16, n_layers: int = 3, entanglement: str = "linear") -> CircuitSpec:
+    """S1, the paper's Fig. 2: RY(x_i) encoding, L layers of RZ(w[l, i]) and a CNOT chain, <Z_i>.
+
+    The RZ weights cannot change <Z_i> (diagonal gates and basis permutations): SPEC.md.
+    """
+
+    def apply(inputs: Any, weights: Any) -> None:
+        _layered(
+            inputs,
+            weights,
+            n_qubits=n_qubits,
+            rotations=("RZ",),
+            entanglement=entanglement,
+            hadamard_first=False,
+        )
+
+    return CircuitSpec(
+        name="s1_paper",
+        n_qubits=n_qubits,
+        weight_shape=(n_layers, n_qubits, 1),
+        apply=apply,
+        params={"n_qubits": n_qubits, "n_layers": n_layers, "entanglement": entanglement},
+    )
+
+
+@CIRCUITS.register("s2_attention")
+def s2_attention(n_qubits: int = 8, n_layers: int = 3, entanglement: str = "linear") -> CircuitSpec:
+    """S2 quantum attention: Hadamards, RY input encoding, layers of RY(theta), RZ(phi), CNOTs.
+
+    With 8 qubits and 3 layers it has the report's 48 trainable angles.
+    """
+
+    def apply(inputs: Any, weights: Any) -> None:
+        _layered(
+            inputs,
+            weights,
+            n_qubits=n_qubits,
+            rotations=("RY", "RZ"),
+            entanglement=entanglement,
+            hadamard_first=True,
+        )
+
+    return CircuitSpec(
+        name="s2_attention",
+        n_qubits=n_qubits,
+        weight_shape=(n_layers, n_qubits, 2),
+        apply=apply,
+        params={"n_qubits": n_qubits, "n_layers": n_layers, "entanglement": entanglement},
+    )
+
+
+def build_circuit(name: str, **params: Any) -> CircuitSpec:
+    """Build a registered circuit by name with its size parameters."""
+    return CIRCUITS.get(name)(**params)

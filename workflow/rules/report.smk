@@ -1,0 +1,77 @@
+def paper_table_arg(wildcards):
+    stem = config["experiments"][wildcards.experiment].get("paper_table")
+    if not stem:
+        return ""
+    return "--paper " + shlex.quote(str(Path(config["paper_results_dir"]) / f"{stem}.csv"))
+
+
+rule table:
+    input:
+        scores=lambda w: run_files(w.experiment, "scores.json"),
+    output:
+        scores=f"{RESULTS}/{{experiment}}/tables/scores.csv",
+        markdown=f"{RESULTS}/{{experiment}}/tables/table.md",
+    params:
+        paper=paper_table_arg,
+        outdir=lambda w, output: str(Path(output.scores).parent),
+    log:
+        f"{LOGS}/table/{{experiment}}.log",
+    shell:
+        "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} "
+        "--outdir {params.outdir} > {log} 2>&1"
+
+
+def class_samples(wildcards):
+    exp = config["experiments"][wildcards.experiment]
+    return [
+        f"{RUN}/samples.npz".format(experiment=wildcards.experiment, dataset=exp["dataset"],
+                                     cls=wildcards.cls, model=model, seed=exp["seeds"][0])
+        for model in exp["models"]
+    ]
+
+
+rule figure_samples:
+    input:
+        class_samples,
+    output:
+        f"{RESULTS}/{{experiment}}/figures/samples_class{{cls}}.png",
+    params:
+        models=lambda w: " ".join(config["experiments"][w.experiment]["models"]),
+    log:
+        f"{LOGS}/figures/{{experiment}}_samples_class{{cls}}.log",
+    shell:
+        "qgen figure samples --inputs {input} --labels {params.models} "
+        "--title '{wildcards.experiment}, class {wildcards.cls}' --out {output} > {log} 2>&1"
+
+
+rule figure_losses:
+    input:
+        lambda w: run_files(w.experiment, "losses.csv"),
+    output:
+        f"{RESULTS}/{{experiment}}/figures/loss_curves.png",
+    log:
+        f"{LOGS}/figures/{{experiment}}_loss_curves.log",
+    shell:
+        "qgen figure losses --inputs {input} --title '{wildcards.experiment}' --out {output} > {log} 2>&1"
+
+
+rule figure_quantum_grads:
+    input:
+        lambda w: run_files(w.experiment, "quantum_grads.csv"),
+    output:
+        f"{RESULTS}/{{experiment}}/figures/quantum_grads.png",
+    log:
+        f"{LOGS}/figures/{{experiment}}_quantum_grads.log",
+    shell:
+        "qgen figure grads --inputs {input} --title '{wildcards.experiment}' --out {output} > {log} 2>&1"
+
+
+rule figure_circuit:
+    output:
+        f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png",
+    params:
+        job=job_arg,
+    log:
+        f"{LOGS}/figures/{{experiment}}_circuit_{{model}}.log",
+    shell:
+        "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"

@@ -1,0 +1,65 @@
+def feature_file(name, dataset):
+    """Weights of a feature network: trained here (classifier) or fetched once (Inception)."""
+    if name == "classifier":
+        return f"{RESOURCES}/features/{dataset}/classifier.pt"
+    return f"{RESOURCES}/weights/{name}.pth"
+
+
+def feature_inputs(wildcards):
+    scoring = settings(wildcards.experiment)["scoring"]
+    names = {scoring["features"]}
+    if "paper" in scoring["protocols"]:
+        names.add(scoring["paper_features"])
+    return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
+
+
+def feature_args(wildcards, input):
+    return " ".join(f"--features {k.removeprefix('features_')}={v}" for k, v in input.items() if k.startswith("features_"))
+
+
+rule fetch_weights:
+    output:
+        f"{RESOURCES}/weights/{{feature}}.pth",
+    params:
+        local=lambda w: (
+            f"--local {shlex.quote(config['metrics']['weights'][w.feature])}"
+            if config["metrics"]["weights"].get(w.feature)
+            else ""
+        ),
+    log:
+        f"{LOGS}/fetch_weights/{{feature}}.log",
+    shell:
+        "qgen fetch-weights --name {wildcards.feature} --out {output} {params.local} > {log} 2>&1"
+
+
+rule train_feature_classifier:
+    input:
+        manifest=f"{DATA}/{{dataset}}/manifest.json",
+    output:
+        f"{RESOURCES}/features/{{dataset}}/classifier.pt",
+    params:
+        epochs=config["defaults"]["scoring"].get("classifier_epochs", 5),
+    log:
+        f"{LOGS}/train_feature_classifier/{{dataset}}.log",
+    shell:
+        "qgen train-features --dataset {wildcards.dataset} --data-root {DATA} "
+        "--epochs {params.epochs} --out {output} > {log} 2>&1"
+
+
+rule score:
+    input:
+        unpack(feature_inputs),
+        samples=f"{RUN}/samples.npz",
+        manifest=f"{DATA}/{{dataset}}/manifest.json",
+    output:
+        scores=f"{RUN}/scores.json",
+    params:
+        job=job_arg,
+        features=feature_args,
+    threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+    log:
+        f"{LOGS}/score/{RUN_LOG}.log",
+    shell:
+        "qgen score --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
+        "--samples {input.samples} --data-root {DATA} {params.features} "
+        "--out {output.scores} > {log} 2>&1"

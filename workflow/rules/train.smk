@@ -1,0 +1,17 @@
+rule train:
+    input:
+        manifest=f"{DATA}/{{dataset}}/manifest.json",
+    output:
+        model=f"{RUN}/model.pt",
+        losses=f"{RUN}/losses.csv",
+        quantum_grads=f"{RUN}/quantum_grads.csv",
+        provenance=f"{RUN}/train.json",
+    params:
+        job=job_arg,
+        outdir=lambda w, output: str(Path(output.model).parent),
+    threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+    log:
+        f"{LOGS}/train/{RUN_LOG}.log",
+    shell:
+        "qgen train --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
+        "--data-root {DATA} --outdir {params.outdir} > {log} 2>&1"
