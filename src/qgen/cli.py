@@ -96,6 +96,113 @@ def _sample(args: argparse.Namespace) -> None:
     )
 
 
+@command("fetch-weights")
+def _fetch_weights(args: argparse.Namespace) -> None:
+    import shutil
+
+    from qgen.metrics.weights import fetch_weights
+
+    out = Path(args.out)
+    path = fetch_weights(args.name, out.parent / ".cache", local_path=args.local)
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.copyfile(path, tmp)
+    tmp.replace(out)
+    print(f"{args.name}: {out}")
+
+
+@command("train-features")
+def _train_features(args: argparse.Namespace) -> None:
+    from qgen.data import dataset_info, load_split
+    from qgen.metrics.classifier import train_feature_classifier
+
+    data = load_split(args.dataset, Path(args.data_root), "train")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    train_feature_classifier(
+        data.images, data.labels, dataset_info(args.dataset).n_classes,
+        seed=args.seed, epochs=args.epochs, save_path=out,
+    )
+    print(f"feature classifier for {args.dataset}: {out}")
+
+
+@command("score")
+def _score(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from qgen.evaluate import score_run
+    from qgen.provenance import provenance, write_json
+    from qgen.train import set_determinism
+
+    job = _job(args)
+    set_determinism(args.seed, args.threads)
+    weights = dict(item.split("=", 1) for item in args.features)
+    generated = np.load(args.samples)["images"]
+    scores = score_run(job, args.cls, args.seed, generated, Path(args.data_root),
+                       {k: Path(v) for k, v in weights.items()}, device=args.device)
+    run = {
+        "experiment": job["experiment"], "dataset": job["dataset"], "class": args.cls,
+        "model": job.get("model_name"), "seed": args.seed,
+        "n_train": job["training"].get("n_train_per_class"),
+    }
+    record = provenance("score", job, args.seed, samples=args.samples, feature_weights=weights)
+    write_json(Path(args.out), {"run": run, "scores": scores, "provenance": record})
+    for s in scores:
+        print(f"{s['protocol']:>8} {s['metric']:<16} {s['value']:.4f}")
+
+
+@command("table")
+def _table(args: argparse.Namespace) -> None:
+    from qgen.provenance import atomic_write_text
+    from qgen.report.tables import collect_scores, load_paper_table, paper_table, table_markdown
+
+    scores = collect_scores(args.scores)
+    outdir = Path(args.outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paper = load_paper_table(Path(args.paper)) if args.paper else None
+    sections = []
+    for protocol in sorted(scores["protocol"].unique()):
+        table = paper_table(scores, protocol, paper)
+        table.to_csv(outdir / f"table_{protocol}.csv")
+        features = ", ".join(sorted(scores.loc[scores["protocol"] == protocol, "features"].dropna().unique()))
+        sizes = scores.loc[scores["protocol"] == protocol, ["n_generated", "n_real"]].drop_duplicates()
+        notes = [
+            f"features: {features}",
+            "generated/real images per score: " + "; ".join(f"{int(g)}/{int(r)}" for g, r in sizes.to_numpy()),
+            "per-class values are means over seeds; avg and std are across classes (sample std, as the paper)",
+        ]
+        sections.append(table_markdown(table, f"{args.experiment}: {protocol} protocol", notes))
+    scores.to_csv(outdir / "scores.csv.tmp", index=False)
+    (outdir / "scores.csv.tmp").replace(outdir / "scores.csv")
+    atomic_write_text(outdir / "table.md", "\n".join(sections))
+    print((outdir / "table.md").read_text())
+
+
+@command("figure")
+def _figure(args: argparse.Namespace) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from qgen.report import figures
+
+    out = Path(args.out)
+    if args.kind == "samples":
+        samples = {label: np.load(path)["images"] for label, path in zip(args.labels, args.inputs)}
+        figures.sample_comparison(samples, args.title, out)
+    elif args.kind == "losses":
+        figures.loss_curves({_run_label(p): pd.read_csv(p) for p in args.inputs}, out, args.title)
+    elif args.kind == "grads":
+        figures.quantum_gradients({_run_label(p): pd.read_csv(p) for p in args.inputs}, out, args.title)
+    elif args.kind == "circuit":
+        quantum = _job(args)["model"]["quantum"]
+        figures.circuit_diagram(quantum["circuit"], quantum.get("circuit_params") or {}, out)
+
+
+def _run_label(path: str) -> str:
+    """results/<exp>/<dataset>/<cls>/<model>/seed<k>/file -> '<cls>/<model>/seed<k>'."""
+    parts = Path(path).parts
+    return "/".join(parts[-4:-1])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qgen", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +232,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("fetch-weights", help="get a metric network's weights (download once or local copy)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--local", help="a local copy of the weight file (checked against its checksum)")
+
+    p = sub.add_parser("train-features", help="train the offline feature classifier on a training split")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+
+    p = sub.add_parser("score", help="score one run's samples under the configured protocols")
+    _add_job_args(p)
+    p.add_argument("--cls", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--samples", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--features", action="append", default=[], help="NAME=WEIGHTS_PATH, repeatable")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True)
+
+    p = sub.add_parser("table", help="paper-shaped tables of an experiment")
+    p.add_argument("--experiment", required=True)
+    p.add_argument("--scores", nargs="+", required=True)
+    p.add_argument("--paper", help="the paper's CSV to show beside ours")
+    p.add_argument("--outdir", required=True)
+
+    p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit")
+    p.add_argument("kind", choices=["samples", "losses", "grads", "circuit"])
+    _add_job_args(p)
+    p.add_argument("--inputs", nargs="*", default=[])
+    p.add_argument("--labels", nargs="*", default=[])
+    p.add_argument("--title", default="")
+    p.add_argument("--out", required=True)
     return parser
 
 

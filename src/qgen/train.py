@@ -64,6 +64,7 @@ class TrainState:
     grad_rows: list[dict[str, Any]]
     best_loss: float
     best_state: dict[str, torch.Tensor] | None
+    best_epoch: int = 0
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
@@ -166,6 +167,7 @@ def train(
         last_loss = state.losses[-1][2]
         if cfg["checkpoint"] == "min_batch_loss" and last_loss < state.best_loss:
             state.best_loss = last_loss
+            state.best_epoch = state.epoch
             state.best_state = {k: v.clone() for k, v in ema.state.items()}
         _atomic_save(
             {
@@ -205,6 +207,7 @@ def train(
             steps=len(state.losses),
             final_loss=state.losses[-1][2],
             selected_checkpoint=cfg["checkpoint"],
+            selected_epoch=state.best_epoch if cfg["checkpoint"] == "min_batch_loss" else state.epoch,
         ),
     )
     ckpt_path.unlink()  # the job is complete: model.pt supersedes the resume checkpoint

@@ -16,6 +16,11 @@ SCORE_COLUMNS = [
 ]
 # Paper tables name their metrics in upper case; ours are lower case.
 PAPER_METRICS = {"SSIM": "ssim", "FID": "fid"}
+# Which metrics each protocol's table shows, in order.
+TABLE_METRICS = {
+    "paper": ["ssim", "fid"],
+    "standard": ["fid", "kid", "inception_score", "ssim_random", "ssim_nearest", "precision", "recall", "density", "coverage"],
+}
 
 
 def collect_scores(score_files: Iterable[Path]) -> pd.DataFrame:
@@ -54,17 +59,20 @@ def _summarise(per_class: pd.DataFrame) -> pd.DataFrame:
 
 def paper_table(scores: pd.DataFrame, protocol: str, paper: pd.DataFrame | None = None) -> pd.DataFrame:
     """Table I/II shape: per-class means over seeds, avg and std across classes, paper beside ours."""
-    ours = scores[(scores["protocol"] == protocol) & scores["metric"].isin(["ssim", "fid"])]
+    metrics = TABLE_METRICS.get(protocol, sorted(scores["metric"].unique()))
+    ours = scores[(scores["protocol"] == protocol) & scores["metric"].isin(metrics)]
     per_class = ours.groupby(["metric", "model", "class"], as_index=False)["value"].mean()
     table = _summarise(per_class)
     table["source"] = f"qgen ({protocol})"
     table["n_seeds"] = ours.groupby(["metric", "model"])["seed"].nunique()
-    if paper is not None and not paper.empty:
-        reported = _summarise(paper[paper["class"].isin(per_class["class"].unique())])
+    if paper is not None and paper["metric"].isin(metrics).any():
+        shown = paper["class"].isin(per_class["class"].unique()) & paper["metric"].isin(metrics)
+        reported = _summarise(paper[shown])
         reported["source"] = "paper"
         table = pd.concat([table, reported])
-    table = table.reset_index().set_index(["metric", "model", "source"]).sort_index()
-    return table
+    table = table.reset_index()
+    table["metric"] = pd.Categorical(table["metric"], [m for m in metrics if m in set(table["metric"])])
+    return table.set_index(["metric", "model", "source"]).sort_index()
 
 
 def table_markdown(table: pd.DataFrame, title: str, notes: list[str] | None = None) -> str:

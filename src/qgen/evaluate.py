@@ -1,0 +1,106 @@
+"""Scoring one run's samples under the configured protocols (SPEC.md, "Two evaluation protocols").
+
+``paper``: what S1's Tables I and II are made of: a few samples saved side by side in one PNG and
+cut apart again, SSIM paired by index against the first N training images, FID on a handful of
+images. ``standard``: many samples, references of the same class from the held-out split, FID,
+KID, Inception Score, precision/recall/density/coverage and two SSIM pairings.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from qgen.data import first_n, load_split
+from qgen.metrics.features import FeatureExtractor, build_feature_extractor, extract_features
+from qgen.metrics.frechet import fid_from_features
+from qgen.metrics.paper_protocol import score_paper_protocol
+from qgen.metrics.scores import adaptive_subset_size, inception_score_from_logits, kid_from_features, prdc_from_features
+from qgen.metrics.ssim import ssim_nearest, ssim_random_pairs
+
+Score = dict[str, Any]
+
+
+def _score(protocol: str, metric: str, value: float, **extra: Any) -> Score:
+    return {"protocol": protocol, "metric": metric, "value": float(value), **extra}
+
+
+def paper_protocol(
+    generated: np.ndarray,
+    reals: np.ndarray,
+    extractor: FeatureExtractor,
+    features: str,
+) -> list[Score]:
+    """S1's procedure: strip PNG round trip, SSIM by index (data_range 255), few-image FID."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = score_paper_protocol(generated, reals, extractor, strip_path=Path(tmp) / "strip.png")
+    extra = {"features": features, "n_generated": out["n_pieces"], "n_real": out["n_real"]}
+    return [_score("paper", "ssim", out["ssim"], **extra), _score("paper", "fid", out["fid"], **extra)]
+
+
+def standard_protocol(
+    generated: np.ndarray,
+    references: np.ndarray,
+    extractor: FeatureExtractor,
+    features: str,
+    seed: int,
+) -> list[Score]:
+    """Many samples against held-out images of the same class."""
+    extra = {"features": features, "n_generated": len(generated), "n_real": len(references)}
+    real_f = extract_features(extractor, references)
+    fake_f, fake_logits = extract_features(extractor, generated, with_logits=True)
+    scores = [_score("standard", "fid", fid_from_features(real_f, fake_f), **extra)]
+    kid = kid_from_features(real_f, fake_f, subset_size=adaptive_subset_size(len(real_f), len(fake_f)), seed=seed)
+    scores.append(_score("standard", "kid", kid.mean, kid_std=kid.std, kid_subset_size=kid.subset_size, **extra))
+    is_mean, is_std = inception_score_from_logits(fake_logits, seed=seed)
+    scores.append(_score("standard", "inception_score", is_mean, is_std=is_std, **extra))
+    k = min(5, min(len(real_f), len(fake_f)) - 1)
+    if k >= 1:
+        for name, value in prdc_from_features(real_f, fake_f, nearest_k=k).items():
+            scores.append(_score("standard", name, value, nearest_k=k, **extra))
+    scores.append(_score("standard", "ssim_random", ssim_random_pairs(generated, references, seed=seed).mean(), **extra))
+    best, _ = ssim_nearest(generated, references)
+    scores.append(_score("standard", "ssim_nearest", best.mean(), **extra))
+    return scores
+
+
+def score_run(
+    job: Mapping[str, Any],
+    cls: int,
+    seed: int,
+    generated: np.ndarray,
+    data_root: Path,
+    feature_weights: Mapping[str, Path],
+    device: str = "cpu",
+    log: Callable[[str], None] = print,
+) -> list[Score]:
+    """All configured protocols for one run's samples (uint8, N x H x W x C)."""
+    scoring = job["scoring"]
+    dataset = job["dataset"]
+    extractors: dict[str, FeatureExtractor] = {}
+
+    def extractor(name: str) -> FeatureExtractor:
+        if name not in extractors:
+            extractors[name] = build_feature_extractor(name, weights_path=feature_weights[name], device=device)
+        return extractors[name]
+
+    scores: list[Score] = []
+    if "paper" in scoring["protocols"]:
+        n = min(scoring["paper_n_samples"], len(generated))
+        n_real = scoring.get("paper_n_real") or n
+        # S1 compares MNIST samples with the first N training images of all digits mixed,
+        # PathMNIST samples with the first N of the same class (SPEC.md).
+        classes = [cls] if scoring.get("paper_reals") == "same_class" else None
+        reals = first_n(dataset, data_root, "train", n_real, classes=classes).images
+        log(f"paper protocol: {n} samples against the first {len(reals)} training images")
+        scores += paper_protocol(generated[:n], reals, extractor(scoring["paper_features"]), scoring["paper_features"])
+    if "standard" in scoring["protocols"]:
+        refs = load_split(dataset, data_root, scoring["reference_split"], classes=[cls]).images
+        if scoring.get("n_real") and scoring["n_real"] < len(refs):
+            refs = refs[np.random.default_rng(seed).choice(len(refs), scoring["n_real"], replace=False)]
+        log(f"standard protocol: {len(generated)} samples against {len(refs)} held-out images of class {cls}")
+        scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed)
+    return scores
