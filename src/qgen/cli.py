@@ -153,7 +153,9 @@ def _score(args: argparse.Namespace) -> None:
 @command("table")
 def _table(args: argparse.Namespace) -> None:
     from qgen.provenance import atomic_write_text
-    from qgen.report.tables import collect_scores, load_paper_table, paper_table, table_markdown
+    from qgen.report.tables import (
+        collect_scores, comparison_markdown, comparison_table, load_paper_table, paper_table, table_markdown,
+    )
 
     scores = collect_scores(args.scores)
     outdir = Path(args.outdir)
@@ -171,10 +173,58 @@ def _table(args: argparse.Namespace) -> None:
             "per-class values are means over seeds; avg and std are across classes (sample std, as the paper)",
         ]
         sections.append(table_markdown(table, f"{args.experiment}: {protocol} protocol", notes))
+        comparison = comparison_table(scores, protocol, paper)
+        comparison.to_csv(outdir / f"comparison_{protocol}.csv", index=False)
+        sections.append(
+            f"### Classical vs quantum, paired by seed ({protocol} protocol)\n\n"
+            "Means over seeds with 95% t-intervals (none with one seed); the difference is quantum - "
+            "classical, paired by seed (per class) or by (class, seed) (row 'all'); p from a sign-flip "
+            "permutation test. 'undecided': the interval covers 0 or cannot be formed.\n\n"
+            + comparison_markdown(comparison)
+        )
     scores.to_csv(outdir / "scores.csv.tmp", index=False)
     (outdir / "scores.csv.tmp").replace(outdir / "scores.csv")
     atomic_write_text(outdir / "table.md", "\n".join(sections))
     print((outdir / "table.md").read_text())
+
+
+@command("claims")
+def _claims(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from qgen.claims import claims_markdown, evaluate_claims
+    from qgen.provenance import atomic_write_text
+
+    frames = []
+    for path in args.scores:
+        frames.append(pd.read_csv(path))
+    scores = pd.concat(frames, ignore_index=True)
+    # An experiment may stand in for a study's dataset (e.g. sklearn digits for MNIST offline).
+    stand_ins = dict(item.split("=", 1) for item in args.stands_for)
+    notes = []
+    for experiment, dataset in stand_ins.items():
+        rows = scores["experiment"] == experiment
+        if rows.any():
+            original = ", ".join(sorted(scores.loc[rows, "dataset"].astype(str).unique()))
+            if original != dataset:
+                notes.append(f"experiment {experiment} ({original}) stands in for {dataset}")
+            scores.loc[rows, "dataset"] = dataset
+    # The paper protocol's SSIM pairs by index; the standard protocol has two SSIM pairings.
+    evaluations = [evaluate_claims(scores, paper_dir=args.paper_dir, protocols=["paper"])]
+    for ssim_metric in ("ssim_random", "ssim_nearest"):
+        standard = evaluate_claims(scores, paper_dir=args.paper_dir, protocols=["standard"], ssim_metric=ssim_metric)
+        standard["protocol"] = f"standard, {ssim_metric}"
+        evaluations.append(standard)
+    claims = pd.concat(evaluations, ignore_index=True)
+    out_csv, out_md = Path(args.out_csv), Path(args.out_md)
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    claims.to_csv(out_csv.with_name(out_csv.name + ".tmp"), index=False)
+    out_csv.with_name(out_csv.name + ".tmp").replace(out_csv)
+    experiments = ", ".join(sorted(scores["experiment"].astype(str).unique()))
+    header = [f"# Claims of S1 (SPEC.md C1-C5): {args.title}", "", f"- experiments: {experiments}"]
+    header += [f"- {n}" for n in notes]
+    atomic_write_text(out_md, "\n".join(header) + "\n\n" + claims_markdown(claims))
+    print(out_md.read_text())
 
 
 @command("figure")
@@ -261,6 +311,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", nargs="+", required=True)
     p.add_argument("--paper", help="the paper's CSV to show beside ours")
     p.add_argument("--outdir", required=True)
+
+    p = sub.add_parser("claims", help="verdicts on the study's claims from experiments' scores")
+    p.add_argument("--scores", nargs="+", required=True, help="tables/scores.csv of experiments")
+    p.add_argument("--stands-for", action="append", default=[], help="EXPERIMENT=DATASET, repeatable")
+    p.add_argument("--paper-dir", help="folder of the paper's reported numbers")
+    p.add_argument("--title", default="")
+    p.add_argument("--out-csv", required=True)
+    p.add_argument("--out-md", required=True)
 
     p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit")
     p.add_argument("kind", choices=["samples", "losses", "grads", "circuit"])

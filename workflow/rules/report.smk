@@ -75,3 +75,31 @@ rule figure_circuit:
         f"{LOGS}/figures/{{experiment}}_circuit_{{model}}.log",
     shell:
         "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"
+
+
+def claims_stand_ins(wildcards):
+    args = []
+    for experiment in config["targets"][wildcards.target]:
+        exp = config["experiments"][experiment]
+        args.append(f"--stands-for {experiment}={exp.get('stands_for') or exp['dataset']}")
+    return " ".join(args)
+
+
+rule claims:
+    input:
+        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in config["targets"][w.target]],
+    output:
+        csv=f"{RESULTS}/claims/{{target}}.csv",
+        markdown=report(
+            f"{RESULTS}/claims/{{target}}.md",
+            caption="../report/claims.rst",
+            category="Claims",
+        ),
+    params:
+        stand_ins=claims_stand_ins,
+        paper_dir=config["paper_results_dir"],
+    log:
+        f"{LOGS}/claims/{{target}}.log",
+    shell:
+        "qgen claims --scores {input} {params.stand_ins} --paper-dir {params.paper_dir} "
+        "--title {wildcards.target} --out-csv {output.csv} --out-md {output.markdown} > {log} 2>&1"
