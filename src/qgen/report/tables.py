@@ -80,3 +80,74 @@ def table_markdown(table: pd.DataFrame, title: str, notes: list[str] | None = No
     lines.append(table.reset_index().to_markdown(index=False, floatfmt=".4g"))
     lines += [""] + [f"- {n}" for n in notes or []]
     return "\n".join(lines) + "\n"
+
+
+def _direction_holds(low: float, high: float, p: float, paper_diff: float, alpha: float = 0.05) -> str:
+    """Does our interval for quantum - classical lie on the paper's side of zero (and p < alpha)?"""
+    if np.isnan(paper_diff) or paper_diff == 0 or np.isnan(low) or np.isnan(high) or not p < alpha:
+        return "undecided"
+    if low > 0 or high < 0:
+        return "yes" if (low > 0) == (paper_diff > 0) else "no"
+    return "undecided"
+
+
+def comparison_table(scores: pd.DataFrame, protocol: str, paper: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per metric and class: each model's mean over seeds with a 95% interval, and quantum -
+    classical paired by seed with its interval, p-value and whether the paper's direction holds.
+    The "all" row pairs over every (class, seed)."""
+    from qgen.stats import mean_ci, paired_comparison
+
+    metrics = TABLE_METRICS.get(protocol, sorted(scores["metric"].unique()))
+    ours = scores[(scores["protocol"] == protocol) & scores["metric"].isin(metrics)]
+    reported = {}
+    if paper is not None:
+        wide = paper.pivot_table(index=["metric", "class"], columns="model", values="value")
+        for (metric, cls), row in wide.iterrows():
+            reported[(metric, cls)] = row.get("quantum", np.nan) - row.get("classical", np.nan)
+        ours_classes = set(ours["class"])
+        for metric in wide.index.get_level_values(0).unique():
+            per_class = wide.loc[metric]
+            per_class = per_class[per_class.index.isin(ours_classes)]
+            reported[(metric, "all")] = float((per_class["quantum"] - per_class["classical"]).mean())
+    rows = []
+    for metric in [m for m in metrics if m in set(ours["metric"])]:
+        sub = ours[ours["metric"] == metric]
+        pairs = sub.pivot_table(index=["class", "seed"], columns="model", values="value")
+        if not {"classical", "quantum"} <= set(pairs.columns):
+            continue
+        groups = [(cls, pairs.loc[[cls]]) for cls in pairs.index.get_level_values(0).unique()]
+        for cls, block in groups + [("all", pairs)]:
+            c, q = mean_ci(block["classical"]), mean_ci(block["quantum"])
+            diff = paired_comparison(block["classical"], block["quantum"])
+            paper_diff = reported.get((metric, cls), np.nan)
+            rows.append({
+                "metric": metric, "class": cls, "n_pairs": diff.n,
+                "classical": c.estimate, "classical_low": c.low, "classical_high": c.high,
+                "quantum": q.estimate, "quantum_low": q.low, "quantum_high": q.high,
+                "diff": diff.mean_diff, "diff_low": diff.low, "diff_high": diff.high,
+                "p_signflip": diff.p_signflip, "p_t": diff.p_t,
+                "paper_diff": paper_diff,
+                "paper_direction_holds": _direction_holds(diff.low, diff.high, diff.p_signflip, paper_diff),
+            })
+    return pd.DataFrame(rows)
+
+
+def comparison_markdown(table: pd.DataFrame) -> str:
+    """Compact rendering: estimate [low, high] cells."""
+    if table.empty:
+        return "(no classical/quantum pairs to compare)\n"
+
+    def cell(row: pd.Series, key: str) -> str:
+        est, low, high = row[key], row[f"{key}_low"], row[f"{key}_high"]
+        return f"{est:.4g}" if np.isnan(low) else f"{est:.4g} [{low:.4g}, {high:.4g}]"
+
+    shown = pd.DataFrame({
+        "metric": table["metric"], "class": table["class"], "pairs": table["n_pairs"],
+        "classical (95% CI)": table.apply(cell, axis=1, key="classical"),
+        "quantum (95% CI)": table.apply(cell, axis=1, key="quantum"),
+        "quantum - classical (95% CI)": table.apply(cell, axis=1, key="diff"),
+        "p (sign-flip)": table["p_signflip"].map(lambda p: "" if np.isnan(p) else f"{p:.3g}"),
+        "paper: quantum - classical": table["paper_diff"].map(lambda d: "" if np.isnan(d) else f"{d:.4g}"),
+        "paper's direction holds": table["paper_direction_holds"],
+    })
+    return shown.to_markdown(index=False) + "\n"
