@@ -32,12 +32,16 @@ def planned_jobs(output: str) -> dict[str, int]:
 
 def test_dry_run_of_all_plans_the_full_s1_reproduction(tmp_path: Path) -> None:
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--cores", "8", "all").stdout)
-    # Table I: 10 digits x 2 models; Table II: PathMNIST class 1 x 2 models; one seed each.
-    assert jobs["train"] == jobs["sample"] == jobs["score"] == 22
+    # Table I: 10 digits x 2 models x 3 seeds; Table II: PathMNIST class 1 x 2 models x 3 seeds;
+    # C5: 10 digits x 2 models x 3 seeds at 50, 100 and 1000 training images per digit.
+    runs = 10 * 2 * 3 + 1 * 2 * 3 + 3 * 10 * 2 * 3
+    assert jobs["train"] == jobs["sample"] == jobs["score"] == runs
     assert jobs["prepare_data"] == 2
-    assert jobs["table"] == 2
-    assert jobs["figure_samples"] == 11
-    assert jobs["figure_circuit"] == 2
+    assert jobs["table"] == 5
+    assert jobs["figure_samples"] == 10 + 1 + 3 * 10
+    assert jobs["figure_circuit"] == 5
+    assert jobs["fid_vs_sample_size"] == 1
+    assert jobs["claims"] == 1
     assert jobs["fetch_weights"] == 2  # standard FID Inception and torchvision's Inception
 
 
@@ -51,7 +55,8 @@ def _tiny_config(tmp_path: Path, seeds: list[int]) -> Path:
             "paper_table": "chen2025_table1_mnist",
             "training": {"epochs": 1}, "diffusion": {"timesteps": 10},
             "sampling": {"n_samples": 12},
-            "scoring": {"features": "classifier", "paper_features": "classifier", "classifier_epochs": 1},
+            "scoring": {"features": "classifier", "paper_features": "classifier", "classifier_epochs": 1,
+                        "sample_size_study": {"class": 0, "sizes": [5, 12], "repeats": 3}},
         }},
     }
     path = tmp_path / f"tiny_{len(seeds)}.yaml"
@@ -68,8 +73,11 @@ def test_quickstart_runs_and_reruns_only_what_changed(tmp_path: Path) -> None:
     scores = pd.read_csv(results / "tables" / "scores.csv")
     assert set(scores["model"]) == {"classical", "quantum"} and set(scores["class"]) == {0, 1}
     assert scores["value"].notna().all()
-    for name in ["samples_class0.png", "samples_class1.png", "loss_curves.png", "circuit_quantum.png"]:
+    for name in ["samples_class0.png", "samples_class1.png", "loss_curves.png", "circuit_quantum.png",
+                 "quantum_grads.png", "fid_vs_n_digits_class0.png"]:
         assert (results / "figures" / name).stat().st_size > 0
+    claims = (tmp_path / "results" / "claims" / "quickstart.md").read_text()
+    assert "C1" in claims and "C5" in claims and "stands in for mnist" in claims
     assert (tmp_path / "results/quickstart/digits/0/quantum/seed0/train.json").exists()
 
     # Nothing changed: nothing to do.

@@ -188,6 +188,38 @@ def _table(args: argparse.Namespace) -> None:
     print((outdir / "table.md").read_text())
 
 
+@command("fid-vs-n")
+def _fid_vs_n(args: argparse.Namespace) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from qgen.data import load_split
+    from qgen.metrics.features import build_feature_extractor, extract_features
+    from qgen.metrics.frechet import fid_sample_size_study, summarise_sample_size_study
+    from qgen.report.figures import fid_vs_sample_size
+
+    job = _job(args)
+    scoring = job["scoring"]
+    name, weights = args.features.split("=", 1)
+    extractor = build_feature_extractor(name, weights_path=Path(weights))
+    refs = load_split(job["dataset"], Path(args.data_root), scoring["reference_split"], classes=[args.cls]).images
+    ref_features = extract_features(extractor, refs)
+    summaries = []
+    for label, path in zip(args.labels, args.samples):
+        study = fid_sample_size_study(
+            extract_features(extractor, np.load(path)["images"]), ref_features,
+            sizes=args.sizes, repeats=args.repeats, seed=0,
+        )
+        summaries.append(summarise_sample_size_study(study).assign(model=label, features=name, n_ref=len(refs)))
+    summary = pd.concat(summaries, ignore_index=True)
+    out_csv = Path(args.out_csv)
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(out_csv, index=False)
+    title = f"{job['experiment']}, class {args.cls}: FID vs sample size ({name} features, {len(refs)} reals)"
+    fid_vs_sample_size(summary, Path(args.out_png), title, paper_n=scoring["paper_n_samples"])
+    print(summary.to_string(index=False))
+
+
 @command("claims")
 def _claims(args: argparse.Namespace) -> None:
     import pandas as pd
@@ -311,6 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", nargs="+", required=True)
     p.add_argument("--paper", help="the paper's CSV to show beside ours")
     p.add_argument("--outdir", required=True)
+
+    p = sub.add_parser("fid-vs-n", help="how FID depends on the number of generated images")
+    _add_job_args(p, model=False)
+    p.add_argument("--cls", type=int, required=True)
+    p.add_argument("--samples", nargs="+", required=True)
+    p.add_argument("--labels", nargs="+", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--features", required=True, help="NAME=WEIGHTS_PATH")
+    p.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 25, 50, 100, 250, 500, 1000])
+    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--out-csv", required=True)
+    p.add_argument("--out-png", required=True)
 
     p = sub.add_parser("claims", help="verdicts on the study's claims from experiments' scores")
     p.add_argument("--scores", nargs="+", required=True, help="tables/scores.csv of experiments")

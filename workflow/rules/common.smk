@@ -70,6 +70,10 @@ def experiment_outputs(experiments):
             f"{figures}/loss_curves.png",
         ]
         outputs += [f"{figures}/samples_class{cls}.png" for cls in exp["classes"]]
+        study = settings(experiment)["scoring"].get("sample_size_study")
+        if study and study.get("class") is not None:
+            name = f"fid_vs_n_{exp['dataset']}_class{study['class']}"
+            outputs += [f"{RESULTS}/{experiment}/figures/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
         if quantum_models(experiment):
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]

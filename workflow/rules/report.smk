@@ -10,7 +10,12 @@ rule table:
         scores=lambda w: run_files(w.experiment, "scores.json"),
     output:
         scores=f"{RESULTS}/{{experiment}}/tables/scores.csv",
-        markdown=f"{RESULTS}/{{experiment}}/tables/table.md",
+        markdown=report(
+            f"{RESULTS}/{{experiment}}/tables/table.md",
+            caption="../report/table.rst",
+            category="Tables",
+            subcategory="{experiment}",
+        ),
     params:
         paper=paper_table_arg,
         outdir=lambda w, output: str(Path(output.scores).parent),
@@ -34,7 +39,12 @@ rule figure_samples:
     input:
         class_samples,
     output:
-        f"{RESULTS}/{{experiment}}/figures/samples_class{{cls}}.png",
+        report(
+            f"{RESULTS}/{{experiment}}/figures/samples_class{{cls}}.png",
+            caption="../report/samples.rst",
+            category="Samples",
+            subcategory="{experiment}",
+        ),
     params:
         models=lambda w: " ".join(config["experiments"][w.experiment]["models"]),
     log:
@@ -48,7 +58,7 @@ rule figure_losses:
     input:
         lambda w: run_files(w.experiment, "losses.csv"),
     output:
-        f"{RESULTS}/{{experiment}}/figures/loss_curves.png",
+        report(f"{RESULTS}/{{experiment}}/figures/loss_curves.png", caption="../report/training.rst", category="Training"),
     log:
         f"{LOGS}/figures/{{experiment}}_loss_curves.log",
     shell:
@@ -59,7 +69,7 @@ rule figure_quantum_grads:
     input:
         lambda w: run_files(w.experiment, "quantum_grads.csv"),
     output:
-        f"{RESULTS}/{{experiment}}/figures/quantum_grads.png",
+        report(f"{RESULTS}/{{experiment}}/figures/quantum_grads.png", caption="../report/training.rst", category="Training"),
     log:
         f"{LOGS}/figures/{{experiment}}_quantum_grads.log",
     shell:
@@ -68,7 +78,7 @@ rule figure_quantum_grads:
 
 rule figure_circuit:
     output:
-        f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png",
+        report(f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png", caption="../report/circuit.rst", category="Circuit"),
     params:
         job=job_arg,
     log:
@@ -103,3 +113,30 @@ rule claims:
     shell:
         "qgen claims --scores {input} {params.stand_ins} --paper-dir {params.paper_dir} "
         "--title {wildcards.target} --out-csv {output.csv} --out-md {output.markdown} > {log} 2>&1"
+
+
+rule fid_vs_sample_size:
+    input:
+        samples=class_samples,
+        manifest=f"{DATA}/{{dataset}}/manifest.json",
+        features=lambda w: feature_file(settings(w.experiment)["scoring"]["features"], w.dataset),
+    output:
+        csv=f"{RESULTS}/{{experiment}}/tables/fid_vs_n_{{dataset}}_class{{cls}}.csv",
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/fid_vs_n_{{dataset}}_class{{cls}}.png",
+            caption="../report/fid_vs_n.rst",
+            category="Sample size",
+        ),
+    params:
+        job=lambda w: shlex.quote(dumps_slice(job_slice(config, w.experiment))),
+        models=lambda w: " ".join(config["experiments"][w.experiment]["models"]),
+        feature=lambda w: settings(w.experiment)["scoring"]["features"],
+        sizes=lambda w: " ".join(map(str, settings(w.experiment)["scoring"]["sample_size_study"]["sizes"])),
+        repeats=lambda w: settings(w.experiment)["scoring"]["sample_size_study"]["repeats"],
+    log:
+        f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{cls}}.log",
+    shell:
+        "qgen fid-vs-n --job {params.job} --cls {wildcards.cls} --samples {input.samples} "
+        "--labels {params.models} --data-root {DATA} --features {params.feature}={input.features} "
+        "--sizes {params.sizes} --repeats {params.repeats} "
+        "--out-csv {output.csv} --out-png {output.png} > {log} 2>&1"

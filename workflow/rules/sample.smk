@@ -11,6 +11,8 @@ rule sample:
     threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
     log:
         f"{LOGS}/sample/{RUN_LOG}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/sample/{RUN_LOG}.tsv"
     shell:
         "qgen sample --model-file {input.model} --out {output.samples} --n-samples {params.n} "
         "--batch-size {params.batch} --device {params.device} --threads {threads} > {log} 2>&1"

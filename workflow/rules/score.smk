@@ -59,6 +59,8 @@ rule score:
     threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
     log:
         f"{LOGS}/score/{RUN_LOG}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
     shell:
         "qgen score --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
         "--samples {input.samples} --data-root {DATA} {params.features} "

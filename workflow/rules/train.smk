@@ -12,6 +12,8 @@ rule train:
     threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
     log:
         f"{LOGS}/train/{RUN_LOG}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/train/{RUN_LOG}.tsv"
     shell:
         "qgen train --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
         "--data-root {DATA} --outdir {params.outdir} > {log} 2>&1"

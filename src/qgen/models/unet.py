@@ -8,7 +8,6 @@ import torch
 from torch import nn
 
 from qgen.models.embeddings import SinusoidalEmbedding
-from qgen.models.quantum_bottleneck import QuantumChannelGate
 
 
 class ResidualBlock(nn.Module):
@@ -46,7 +45,12 @@ class DiffusionUNet(nn.Module):
         self.time_embed = SinusoidalEmbedding(time_dim)
         self.time_proj = nn.Linear(time_dim, w3)
         self.bottleneck = ResidualBlock(w3)
-        self.quantum = QuantumChannelGate(w3, **quantum) if quantum is not None else None
+        self.quantum = None
+        if quantum is not None:
+            # Imported here so classical jobs never pay for importing PennyLane.
+            from qgen.models.quantum_bottleneck import QuantumChannelGate
+
+            self.quantum = QuantumChannelGate(w3, **quantum)
         self.dec1 = nn.Sequential(nn.ConvTranspose2d(w3, w2, 2, stride=2), nn.ReLU())
         self.dec2 = nn.Sequential(nn.ConvTranspose2d(w2, w1, 2, stride=2), nn.ReLU())
         self.out = nn.Conv2d(2 * w1, channels, 3, padding=1)

@@ -98,3 +98,18 @@ def circuit_diagram(circuit: str, circuit_params: dict, path: Path) -> None:
     fig, _ = qml.draw_mpl(qnode, decimals=None, style="pennylane")(inputs, weights)
     fig.suptitle(f"{circuit} {circuit_params}")
     save_figure(fig, path)
+
+
+def fid_vs_sample_size(summary: pd.DataFrame, path: Path, title: str, paper_n: int = 5) -> None:
+    """FID against the number of generated images: mean and 95% band over random subsets."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for model, df in summary.groupby("model"):
+        line = ax.plot(df["n"], df["mean"], marker="o", label=model)[0]
+        ax.fill_between(df["n"], df["q025"], df["q975"], color=line.get_color(), alpha=0.2)
+    ax.axvline(paper_n, color="grey", linestyle=":", label=f"paper protocol (n = {paper_n})")
+    ax.set_xscale("log")
+    ax.set_xlabel("generated images in the FID")
+    ax.set_ylabel("FID (mean and 95% band over subsets)")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    save_figure(fig, path)
