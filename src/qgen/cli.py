@@ -56,9 +56,14 @@ def _prepare(args: argparse.Namespace) -> None:
     from qgen.provenance import provenance, write_json
 
     paths = prepare_dataset(args.dataset, Path(args.root), Path(args.mirror) if args.mirror else None)
+    # The data package keeps its own manifest.json (checksums of the split files) beside these;
+    # this record is the rule's output and says which code and mirror produced them.
     write_json(
-        Path(args.manifest),
-        provenance("prepare-data", {"dataset": args.dataset}, splits={k: str(v) for k, v in paths.items()}),
+        Path(args.record),
+        provenance(
+            "prepare-data", {"dataset": args.dataset, "mirror": args.mirror},
+            splits={k: str(v) for k, v in paths.items()},
+        ),
     )
 
 
@@ -152,7 +157,7 @@ def _score(args: argparse.Namespace) -> None:
 
 @command("table")
 def _table(args: argparse.Namespace) -> None:
-    from qgen.provenance import atomic_write_text
+    from qgen.provenance import atomic_write_text, provenance, write_json
     from qgen.report.tables import (
         collect_scores, comparison_markdown, comparison_table, load_paper_table, paper_table, table_markdown,
     )
@@ -184,6 +189,10 @@ def _table(args: argparse.Namespace) -> None:
         )
     scores.to_csv(outdir / "scores.csv.tmp", index=False)
     (outdir / "scores.csv.tmp").replace(outdir / "scores.csv")
+    write_json(outdir / "table.json", provenance(
+        "table", {"experiment": args.experiment}, inputs=args.scores, paper=args.paper,
+        runs=scores[["dataset", "class", "model", "seed"]].drop_duplicates().astype(str).to_dict("records"),
+    ))
     atomic_write_text(outdir / "table.md", "\n".join(sections))
     print((outdir / "table.md").read_text())
 
@@ -296,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.add_argument("--root", required=True, help="data folder, e.g. resources/data")
     p.add_argument("--mirror", help="local folder with the raw files (else QGEN_DATA_MIRROR, else download)")
-    p.add_argument("--manifest", required=True, help="JSON written when the data is ready")
+    p.add_argument("--record", required=True, help="provenance JSON written when the data is ready")
 
     p = sub.add_parser("train", help="train one (dataset, class, model, seed)")
     _add_job_args(p)

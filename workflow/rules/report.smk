@@ -10,6 +10,7 @@ rule table:
         scores=lambda w: run_files(w.experiment, "scores.json"),
     output:
         scores=f"{RESULTS}/{{experiment}}/tables/scores.csv",
+        provenance=f"{RESULTS}/{{experiment}}/tables/table.json",
         markdown=report(
             f"{RESULTS}/{{experiment}}/tables/table.md",
             caption="../report/table.rst",
@@ -118,7 +119,7 @@ rule claims:
 rule fid_vs_sample_size:
     input:
         samples=class_samples,
-        manifest=f"{DATA}/{{dataset}}/manifest.json",
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
         features=lambda w: feature_file(settings(w.experiment)["scoring"]["features"], w.dataset),
     output:
         csv=f"{RESULTS}/{{experiment}}/tables/fid_vs_n_{{dataset}}_class{{cls}}.csv",

@@ -34,7 +34,7 @@ rule fetch_weights:
 
 rule train_feature_classifier:
     input:
-        manifest=f"{DATA}/{{dataset}}/manifest.json",
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         f"{RESOURCES}/features/{{dataset}}/classifier.pt",
     params:
@@ -50,7 +50,7 @@ rule score:
     input:
         unpack(feature_inputs),
         samples=f"{RUN}/samples.npz",
-        manifest=f"{DATA}/{{dataset}}/manifest.json",
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         scores=f"{RUN}/scores.json",
     params:

@@ -1,6 +1,6 @@
 rule train:
     input:
-        manifest=f"{DATA}/{{dataset}}/manifest.json",
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         model=f"{RUN}/model.pt",
         losses=f"{RUN}/losses.csv",

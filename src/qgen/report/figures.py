@@ -15,11 +15,18 @@ import pandas as pd  # noqa: E402
 
 
 def save_figure(fig: plt.Figure, path: Path) -> None:
-    """Save atomically (a killed job leaves no truncated PNG) and close."""
+    """Save atomically (a killed job leaves no truncated PNG) and close.
+
+    The PNG's metadata names the code that drew it (qgen version and git commit).
+    """
+    import qgen
+    from qgen.provenance import git_commit
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-    fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    metadata = {"Software": f"qgen {qgen.__version__} (git {git_commit() or 'unknown'})"}
+    fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata=metadata if path.suffix == ".png" else None)
     plt.close(fig)
     os.replace(tmp, path)
 
