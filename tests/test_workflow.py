@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
