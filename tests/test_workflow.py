@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,6 +79,11 @@ def test_quickstart_runs_and_reruns_only_what_changed(tmp_path: Path) -> None:
         assert (results / "figures" / name).stat().st_size > 0
     claims = (tmp_path / "results" / "claims" / "quickstart.md").read_text()
     assert "C1" in claims and "C5" in claims and "stands in for mnist" in claims
+    provenance = json.loads((results / "tables" / "table.json").read_text())
+    assert provenance["git_commit"] is not None and len(provenance["runs"]) == 4
+
+    snakemake(tmp_path, "--cores", "1", "quickstart", "--report", str(tmp_path / "report.html"), configs=(one_seed,))
+    assert (tmp_path / "report.html").stat().st_size > 10_000
     assert (tmp_path / "results/quickstart/digits/0/quantum/seed0/train.json").exists()
 
     # Nothing changed: nothing to do.
@@ -88,3 +95,13 @@ def test_quickstart_runs_and_reruns_only_what_changed(tmp_path: Path) -> None:
                                   configs=(_tiny_config(tmp_path, [0, 1]),)).stdout)
     assert jobs["train"] == jobs["sample"] == jobs["score"] == 4  # 2 classes x 2 models, seed 1
     assert "prepare_data" not in jobs and "train_feature_classifier" not in jobs
+
+
+@pytest.mark.slow
+def test_shipped_quickstart_runs_offline(tmp_path: Path) -> None:
+    """The README's first command, as shipped (several minutes on 2 cores)."""
+    override = tmp_path / "paths.yaml"
+    override.write_text(yaml.safe_dump({"paper_results_dir": str(SHARED / "paper_results")}))
+    snakemake(tmp_path, "--cores", "2", "quickstart", configs=(override,))
+    scores = pd.read_csv(tmp_path / "results" / "quickstart" / "tables" / "scores.csv")
+    assert set(scores["class"]) == set(range(10)) and scores["value"].notna().all()
