@@ -8,10 +8,12 @@ simulator) executes the same function, so the circuit is never written twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pennylane as qml
+from pennylane.measurements import ProbabilityMP
 
 from qgen.registry import Registry
 
@@ -43,13 +45,26 @@ class CircuitSpec:
     # Observables measured at the end: PauliZ on each of these wires, in order.
     measured_wires: tuple[int, ...] = field(default=())
     params: dict = field(default_factory=dict)
+    # Other measurements (expvals of Pauli words or sums of them, probs): a function returning
+    # PennyLane measurement processes. Overrides measured_wires when given.
+    measure: Callable[[], list] | None = None
 
     def __post_init__(self) -> None:
         if not self.measured_wires:
             object.__setattr__(self, "measured_wires", tuple(range(self.n_qubits)))
 
     def measurements(self) -> list:
+        if self.measure is not None:
+            return list(self.measure())
         return [qml.expval(qml.PauliZ(w)) for w in self.measured_wires]
+
+    @property
+    def n_outputs(self) -> int:
+        """Length of the output vector: one per expval, 2**len(wires) per probs."""
+        sizes = [
+            2 ** (len(m.wires) or self.n_qubits) if isinstance(m, ProbabilityMP) else 1 for m in self.measurements()
+        ]
+        return sum(sizes)
 
 
 CIRCUITS: Registry[Callable[..., CircuitSpec]] = Registry("circuit")

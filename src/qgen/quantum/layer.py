@@ -35,7 +35,7 @@ class QuantumLayer(nn.Module):
 
     @property
     def n_outputs(self) -> int:
-        return len(self.spec.measured_wires)
+        return self.spec.n_outputs
 
     def forward(self, angles: torch.Tensor) -> torch.Tensor:
         return self._execute(angles, self.weights)
