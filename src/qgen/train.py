@@ -88,11 +88,11 @@ class QuantumGradMonitor:
         self._steps = 0
 
     def record(self, model: nn.Module) -> None:
+        from qgen.quantum.diagnostics import quantum_weight_grad_norms
+
         self._steps += 1
-        for name, param in model.named_parameters():
-            if not name.endswith("layer.weights") or param.grad is None:
-                continue
-            for index, value in enumerate(param.grad.detach().abs().flatten().tolist()):
+        for name, grad in quantum_weight_grad_norms(model).items():
+            for index, value in enumerate(grad.flatten().tolist()):
                 key = (name, index)
                 self._sum[key] = self._sum.get(key, 0.0) + value
                 self._max[key] = max(self._max.get(key, 0.0), value)
