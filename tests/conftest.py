@@ -1,12 +1,16 @@
-"""Shared fixtures: a tiny job config, and the repository's paths."""
+"""Shared fixtures: no network for any test, a tiny job config, the repository's paths."""
 
 from __future__ import annotations
 
 import copy
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import qgen.data.download as download
+from qgen.data import MIRROR_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -36,3 +40,22 @@ def tiny_job() -> dict[str, Any]:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs as on a machine without internet: downloads and IP sockets fail."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test tried to use the network")
+
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            refuse()
+        return real_connect(self, address)
+
+    monkeypatch.setattr(download, "urlopen", refuse)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.delenv(MIRROR_ENV, raising=False)

@@ -5,20 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-import qgen.data.download as download
-from qgen.data import MIRROR_ENV, dataset_info, load_split, prepare_dataset
+from qgen.data import dataset_info, load_split, prepare_dataset
 from qgen.data.digits import upscale_digits
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(download, "urlopen", refuse)
-    monkeypatch.delenv(MIRROR_ENV, raising=False)
 
 
 def test_digits_prepare_shapes_range_counts(tmp_path: Path) -> None:

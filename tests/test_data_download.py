@@ -40,14 +40,6 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return gzip.compress(header + array.astype(np.uint8).tobytes())
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(download, "urlopen", refuse)
-    monkeypatch.delenv(MIRROR_ENV, raising=False)
-
 
 class FakeResponse(io.BytesIO):
     """A urlopen response that can break after some bytes, like a dropped connection."""

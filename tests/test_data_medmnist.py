@@ -11,20 +11,12 @@ import numpy as np
 import pytest
 
 import qgen.data.download as download
-from qgen.data import MIRROR_ENV, DataIntegrityError, dataset_info, load_split, prepare_dataset
+from qgen.data import DataIntegrityError, dataset_info, load_split, prepare_dataset
 
 medmnist = pytest.importorskip("medmnist")
 
 N = {"train": 12, "val": 4, "test": 6}
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(download, "urlopen", refuse)
-    monkeypatch.delenv(MIRROR_ENV, raising=False)
 
 
 def fake_npz(size: int, channels: int, n_classes: int) -> bytes:

@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import qgen.data.download as download
 from qgen.data import (
-    MIRROR_ENV,
     QgenDataError,
     first_n,
     from_model_tensor,
@@ -20,14 +18,6 @@ from qgen.data import (
 )
 from qgen.data.splits import stratified_split
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(download, "urlopen", refuse)
-    monkeypatch.delenv(MIRROR_ENV, raising=False)
 
 
 @pytest.fixture(scope="module")
