@@ -44,6 +44,7 @@ def test_dry_run_of_all_plans_the_full_s1_reproduction(tmp_path: Path) -> None:
     assert jobs["fid_vs_sample_size"] == 1
     assert jobs["claims"] == 1
     assert jobs["fetch_weights"] == 2  # standard FID Inception and torchvision's Inception
+    assert jobs["reference_features"] == 11  # once per (dataset, class), not per run
 
 
 def _tiny_config(tmp_path: Path, seeds: list[int]) -> Path:
@@ -94,7 +95,8 @@ def test_quickstart_runs_and_reruns_only_what_changed(tmp_path: Path) -> None:
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--cores", "2", "quickstart",
                                   configs=(_tiny_config(tmp_path, [0, 1]),)).stdout)
     assert jobs["train"] == jobs["sample"] == jobs["score"] == 4  # 2 classes x 2 models, seed 1
-    assert "prepare_data" not in jobs and "train_feature_classifier" not in jobs
+    for shared in ("prepare_data", "train_feature_classifier", "reference_features"):
+        assert shared not in jobs  # data, feature network and reference features are reused
 
 
 @pytest.mark.slow

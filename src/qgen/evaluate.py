@@ -47,10 +47,15 @@ def standard_protocol(
     extractor: FeatureExtractor,
     features: str,
     seed: int,
+    real_features: np.ndarray | None = None,
 ) -> list[Score]:
-    """Many samples against held-out images of the same class."""
+    """Many samples against held-out images of the same class.
+
+    ``real_features``: the references' features, when already extracted (they are shared by
+    every model and seed of a class, so the pipeline extracts them once).
+    """
     extra = {"features": features, "n_generated": len(generated), "n_real": len(references)}
-    real_f = extract_features(extractor, references)
+    real_f = extract_features(extractor, references) if real_features is None else real_features
     fake_f, fake_logits = extract_features(extractor, generated, with_logits=True)
     scores = [_score("standard", "fid", fid_from_features(real_f, fake_f), **extra)]
     kid = kid_from_features(real_f, fake_f, subset_size=adaptive_subset_size(len(real_f), len(fake_f)), seed=seed)
@@ -67,6 +72,17 @@ def standard_protocol(
     return scores
 
 
+def load_reference_features(path: Path, n_references: int) -> np.ndarray:
+    """Features written by ``qgen reference-features``, checked against the reference count."""
+    features = np.load(path)["features"]
+    if len(features) != n_references:
+        raise ValueError(
+            f"{path} holds features of {len(features)} images but the reference split has "
+            f"{n_references}: the data changed since it was written; delete it and rerun"
+        )
+    return features
+
+
 def score_run(
     job: Mapping[str, Any],
     cls: int,
@@ -76,8 +92,13 @@ def score_run(
     feature_weights: Mapping[str, Path],
     device: str = "cpu",
     log: Callable[[str], None] = print,
+    reference_features: Path | None = None,
 ) -> list[Score]:
-    """All configured protocols for one run's samples (uint8, N x H x W x C)."""
+    """All configured protocols for one run's samples (uint8, N x H x W x C).
+
+    ``reference_features``: the standard protocol's reference features, extracted once per
+    class (else extracted here).
+    """
     scoring = job["scoring"]
     dataset = job["dataset"]
     extractors: dict[str, FeatureExtractor] = {}
@@ -99,8 +120,10 @@ def score_run(
         scores += paper_protocol(generated[:n], reals, extractor(scoring["paper_features"]), scoring["paper_features"])
     if "standard" in scoring["protocols"]:
         refs = load_split(dataset, data_root, scoring["reference_split"], classes=[cls]).images
+        ref_f = load_reference_features(reference_features, len(refs)) if reference_features else None
         if scoring.get("n_real") and scoring["n_real"] < len(refs):
-            refs = refs[np.random.default_rng(seed).choice(len(refs), scoring["n_real"], replace=False)]
+            keep = np.random.default_rng(seed).choice(len(refs), scoring["n_real"], replace=False)
+            refs, ref_f = refs[keep], (ref_f[keep] if ref_f is not None else None)
         log(f"standard protocol: {len(generated)} samples against {len(refs)} held-out images of class {cls}")
-        scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed)
+        scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed, ref_f)
     return scores

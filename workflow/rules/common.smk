@@ -27,6 +27,8 @@ wildcard_constraints:
     model=r"[A-Za-z0-9_\-]+",
     cls=r"\d+",
     seed=r"\d+",
+    feature=r"[a-z_]+",
+    split=r"[a-z]+",
 
 
 def settings(experiment):

@@ -121,6 +121,7 @@ rule fid_vs_sample_size:
         samples=class_samples,
         prepared=f"{DATA}/{{dataset}}/prepared.json",
         features=lambda w: feature_file(settings(w.experiment)["scoring"]["features"], w.dataset),
+        reference_features=reference_feature_file,
     output:
         csv=f"{RESULTS}/{{experiment}}/tables/fid_vs_n_{{dataset}}_class{{cls}}.csv",
         png=report(
@@ -139,5 +140,6 @@ rule fid_vs_sample_size:
     shell:
         "qgen fid-vs-n --job {params.job} --cls {wildcards.cls} --samples {input.samples} "
         "--labels {params.models} --data-root {DATA} --features {params.feature}={input.features} "
+        "--reference-features {input.reference_features} "
         "--sizes {params.sizes} --repeats {params.repeats} "
         "--out-csv {output.csv} --out-png {output.png} > {log} 2>&1"

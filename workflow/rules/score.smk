@@ -13,6 +13,21 @@ def feature_inputs(wildcards):
     return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
 
 
+def reference_feature_file(wildcards):
+    """The standard protocol's reference features: extracted once per class, not per run."""
+    scoring = settings(wildcards.experiment)["scoring"]
+    return (
+        f"{RESOURCES}/reference_features/{wildcards.dataset}/{scoring['features']}/"
+        f"{scoring['reference_split']}_class{wildcards.cls}.npz"
+    )
+
+
+def score_reference_inputs(wildcards):
+    if "standard" not in settings(wildcards.experiment)["scoring"]["protocols"]:
+        return {}
+    return {"reference_features": reference_feature_file(wildcards)}
+
+
 def feature_args(wildcards, input):
     return " ".join(f"--features {k.removeprefix('features_')}={v}" for k, v in input.items() if k.startswith("features_"))
 
@@ -46,9 +61,25 @@ rule train_feature_classifier:
         "--epochs {params.epochs} --out {output} > {log} 2>&1"
 
 
+rule reference_features:
+    input:
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
+        weights=lambda w: feature_file(w.feature, w.dataset),
+    output:
+        f"{RESOURCES}/reference_features/{{dataset}}/{{feature}}/{{split}}_class{{cls}}.npz",
+    log:
+        f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_class{{cls}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/reference_features/{{dataset}}/{{feature}}/{{split}}_class{{cls}}.tsv"
+    shell:
+        "qgen reference-features --dataset {wildcards.dataset} --data-root {DATA} --split {wildcards.split} "
+        "--cls {wildcards.cls} --features {wildcards.feature}={input.weights} --out {output} > {log} 2>&1"
+
+
 rule score:
     input:
         unpack(feature_inputs),
+        unpack(score_reference_inputs),
         samples=f"{RUN}/samples.npz",
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
@@ -56,6 +87,9 @@ rule score:
     params:
         job=job_arg,
         features=feature_args,
+        references=lambda w, input: (
+            f"--reference-features {input.reference_features}" if "reference_features" in input.keys() else ""
+        ),
     threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
     log:
         f"{LOGS}/score/{RUN_LOG}.log",
@@ -63,5 +97,5 @@ rule score:
         f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
     shell:
         "qgen score --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
-        "--samples {input.samples} --data-root {DATA} {params.features} "
+        "--samples {input.samples} --data-root {DATA} {params.features} {params.references} "
         "--out {output.scores} > {log} 2>&1"

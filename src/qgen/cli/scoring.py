@@ -47,7 +47,8 @@ def score(args: argparse.Namespace) -> None:
     weights = dict(item.split("=", 1) for item in args.features)
     generated = np.load(args.samples)["images"]
     scores = score_run(job, args.cls, args.seed, generated, Path(args.data_root),
-                       {k: Path(v) for k, v in weights.items()}, device=args.device)
+                       {k: Path(v) for k, v in weights.items()}, device=args.device,
+                       reference_features=Path(args.reference_features) if args.reference_features else None)
     run = {
         "experiment": job["experiment"], "dataset": job["dataset"], "class": args.cls,
         "model": job.get("model_name"), "seed": args.seed,
@@ -59,6 +60,25 @@ def score(args: argparse.Namespace) -> None:
         print(f"{s['protocol']:>8} {s['metric']:<16} {s['value']:.4f}")
 
 
+def reference_features(args: argparse.Namespace) -> None:
+    import os
+
+    import numpy as np
+
+    from qgen.data import load_split
+    from qgen.metrics.features import build_feature_extractor, extract_features
+
+    name, weights = args.features.split("=", 1)
+    refs = load_split(args.dataset, Path(args.data_root), args.split, classes=[args.cls])
+    features = extract_features(build_feature_extractor(name, weights_path=Path(weights)), refs.images)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.tmp{os.getpid()}.npz")
+    np.savez(tmp, features=features, indices=refs.indices)
+    os.replace(tmp, out)
+    print(f"{len(features)} x {features.shape[1]} {name} features of {args.dataset} {args.split} class {args.cls}")
+
+
 def fid_vs_n(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
@@ -68,12 +88,14 @@ def fid_vs_n(args: argparse.Namespace) -> None:
     from qgen.metrics.frechet import fid_sample_size_study, summarise_sample_size_study
     from qgen.report.figures import fid_vs_sample_size
 
+    from qgen.evaluate import load_reference_features
+
     job = job_from_args(args)
     scoring = job["scoring"]
     name, weights = args.features.split("=", 1)
     extractor = build_feature_extractor(name, weights_path=Path(weights))
     refs = load_split(job["dataset"], Path(args.data_root), scoring["reference_split"], classes=[args.cls]).images
-    ref_features = extract_features(extractor, refs)
+    ref_features = load_reference_features(Path(args.reference_features), len(refs))
     summaries = []
     for label, path in zip(args.labels, args.samples):
         study = fid_sample_size_study(
@@ -114,8 +136,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--features", action="append", default=[], help="NAME=WEIGHTS_PATH, repeatable")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--reference-features", help="the references' features, from reference-features")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=score)
+
+    p = sub.add_parser("reference-features", help="features of a class's reference images, once for all runs")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--split", required=True)
+    p.add_argument("--cls", type=int, required=True)
+    p.add_argument("--features", required=True, help="NAME=WEIGHTS_PATH")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=reference_features)
 
     p = sub.add_parser("fid-vs-n", help="how FID depends on the number of generated images")
     add_job_args(p, model=False)
@@ -124,6 +156,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--labels", nargs="+", required=True)
     p.add_argument("--data-root", required=True)
     p.add_argument("--features", required=True, help="NAME=WEIGHTS_PATH")
+    p.add_argument("--reference-features", required=True, help="the references' features, from reference-features")
     p.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 25, 50, 100, 250, 500, 1000])
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--out-csv", required=True)
