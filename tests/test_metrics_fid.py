@@ -153,3 +153,11 @@ def test_sample_size_study_shape_and_convergence():
     assert summary.loc[5, "mean"] > summary.loc[20, "mean"] > summary.loc[400, "mean"]
     again = fid_sample_size_study(gen, ref, sizes=(5, 20, 400), repeats=4, seed=0)
     assert np.allclose(again["fid"], df["fid"])
+
+
+def test_torchmetrics_fid_on_precomputed_features_equals_closed_form() -> None:
+    from qgen.metrics.torchmetrics_path import torchmetrics_fid_from_features
+
+    rng = np.random.default_rng(1)
+    real, fake = rng.normal(size=(400, 16)), rng.normal(0.5, 1.5, size=(300, 16))
+    assert torchmetrics_fid_from_features(real, fake) == pytest.approx(fid_from_features(fake, real), rel=1e-9)

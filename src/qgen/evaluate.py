@@ -16,7 +16,7 @@ import numpy as np
 
 from qgen.data import first_n, load_split
 from qgen.metrics.features import FeatureExtractor, build_feature_extractor, extract_features
-from qgen.metrics.frechet import fid_from_features
+from qgen.metrics.torchmetrics_path import torchmetrics_fid_from_features
 from qgen.metrics.paper_protocol import score_paper_protocol
 from qgen.metrics.scores import adaptive_subset_size, inception_score_from_logits, kid_from_features, prdc_from_features
 from qgen.metrics.ssim import ssim_nearest, ssim_random_pairs
@@ -57,7 +57,8 @@ def standard_protocol(
     extra = {"features": features, "n_generated": len(generated), "n_real": len(references)}
     real_f = extract_features(extractor, references) if real_features is None else real_features
     fake_f, fake_logits = extract_features(extractor, generated, with_logits=True)
-    scores = [_score("standard", "fid", fid_from_features(real_f, fake_f), **extra)]
+    # FID through torchmetrics (on the features extracted once above).
+    scores = [_score("standard", "fid", torchmetrics_fid_from_features(real_f, fake_f), **extra)]
     kid = kid_from_features(real_f, fake_f, subset_size=adaptive_subset_size(len(real_f), len(fake_f)), seed=seed)
     scores.append(_score("standard", "kid", kid.mean, kid_std=kid.std, kid_subset_size=kid.subset_size, **extra))
     is_mean, is_std = inception_score_from_logits(fake_logits, seed=seed)

@@ -9,7 +9,7 @@ precomputed features (tested), which is cheaper when several metrics share one e
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import torch
 from torchmetrics.image.fid import FrechetInceptionDistance
@@ -19,6 +19,9 @@ from torchmetrics.image.kid import KernelInceptionDistance
 from qgen.metrics.features import FeatureExtractor, LogitsView
 from qgen.metrics.images import ImageBatch, to_float_nchw
 from qgen.metrics.scores import KIDResult, adaptive_subset_size
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _feed(metric, images: ImageBatch, batch_size: int, **kwargs) -> None:
@@ -35,6 +38,28 @@ def torchmetrics_fid(
     metric = FrechetInceptionDistance(feature=extractor, reset_real_features=True)
     _feed(metric, real, batch_size, real=True)
     _feed(metric, fake, batch_size, real=False)
+    return float(metric.compute())
+
+
+class _PrecomputedFeatures(torch.nn.Module):
+    """Lets torchmetrics' FID consume features extracted once (its 'images' are the features)."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features
+
+
+@torch.no_grad()
+def torchmetrics_fid_from_features(real: "np.ndarray", fake: "np.ndarray") -> float:
+    """torchmetrics' FrechetInceptionDistance on features already extracted (float64)."""
+    real_t = torch.as_tensor(real, dtype=torch.float64)
+    fake_t = torch.as_tensor(fake, dtype=torch.float64)
+    metric = FrechetInceptionDistance(feature=_PrecomputedFeatures(real_t.shape[1]), reset_real_features=True)
+    metric.update(real_t, real=True)
+    metric.update(fake_t, real=False)
     return float(metric.compute())
 
 
