@@ -149,3 +149,20 @@ def test_feature_classifier_is_deterministic_and_reloads(tmp_path):
     assert load_feature_classifier(tmp_path / "clf.pt").num_classes == 10
     with pytest.raises(ValueError, match="state dict"):
         build_feature_extractor("classifier")
+
+
+def test_fetch_weights_command_links_the_verified_file_once(toy_spec, tmp_path):
+    """The rule's output is a hard link to the checked cache file; a rerun leaves no stray file."""
+    import argparse
+    import os
+
+    from qgen.cli.scoring import fetch_weights as fetch_weights_command
+
+    _, payload = toy_spec
+    local = tmp_path / "mine.pth"
+    local.write_bytes(payload)
+    out = tmp_path / "resources" / "weights" / "toy.pth"
+    for _ in range(2):
+        fetch_weights_command(argparse.Namespace(name="toy", out=str(out), local=str(local)))
+    assert out.read_bytes() == payload and os.stat(out).st_nlink == 2
+    assert sorted(p.name for p in out.parent.iterdir()) == [".cache", "toy.pth"]

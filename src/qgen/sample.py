@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from qgen.atomic import atomic_path
 from qgen.diffusion import ddpm_sample
 from qgen.provenance import provenance, write_json
 from qgen.train import load_trained, schedule_from_slice, set_determinism
@@ -57,10 +57,8 @@ def sample(
         )
         batches.append(to_uint8(x))
     images = np.concatenate(batches)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.tmp{os.getpid()}.npz")
-    np.savez_compressed(tmp, images=images)
-    os.replace(tmp, out_path)
+    with atomic_path(out_path) as tmp:
+        np.savez_compressed(tmp, images=images)
     write_json(
         out_path.with_suffix(".json"),
         provenance("sample", job, seed, model=str(model_path), n_samples=n_samples, batch_size=batch_size),

@@ -8,7 +8,6 @@ killed job resumes from it and ends bit-identical to an uninterrupted run.
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from qgen.atomic import atomic_path
 from qgen.diffusion import NoiseSchedule
 from qgen.models import build_model
 from qgen.provenance import provenance, write_json
@@ -68,9 +68,8 @@ class TrainState:
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 class QuantumGradMonitor:
@@ -220,12 +219,10 @@ def _write_losses(path: Path, losses: list[tuple[int, int, float]]) -> None:
 
 
 def _write_rows(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with tmp.open("w", newline="") as f:
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def load_trained(model_path: Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict[str, Any]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from qgen.atomic import atomic_path, atomic_write_text
 from qgen.cli.common import add_job_args, job_from_args
 
 
 def table(args: argparse.Namespace) -> None:
-    from qgen.provenance import atomic_write_text, provenance, write_json
+    from qgen.provenance import provenance, write_json
     from qgen.report.tables import (
         collect_scores, comparison_markdown, comparison_table, load_paper_table, paper_table, table_markdown,
     )
@@ -39,8 +40,8 @@ def table(args: argparse.Namespace) -> None:
             "permutation test. 'undecided': the interval covers 0 or cannot be formed.\n\n"
             + comparison_markdown(comparison)
         )
-    scores.to_csv(outdir / "scores.csv.tmp", index=False)
-    (outdir / "scores.csv.tmp").replace(outdir / "scores.csv")
+    with atomic_path(outdir / "scores.csv") as tmp:
+        scores.to_csv(tmp, index=False)
     write_json(outdir / "table.json", provenance(
         "table", {"experiment": args.experiment}, inputs=args.scores, paper=args.paper,
         runs=scores[["dataset", "class", "model", "seed"]].drop_duplicates().astype(str).to_dict("records"),
@@ -53,7 +54,6 @@ def claims(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from qgen.claims import claims_markdown, evaluate_claims
-    from qgen.provenance import atomic_write_text
 
     frames = []
     for path in args.scores:
@@ -78,8 +78,8 @@ def claims(args: argparse.Namespace) -> None:
     claims = pd.concat(evaluations, ignore_index=True)
     out_csv, out_md = Path(args.out_csv), Path(args.out_md)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
-    claims.to_csv(out_csv.with_name(out_csv.name + ".tmp"), index=False)
-    out_csv.with_name(out_csv.name + ".tmp").replace(out_csv)
+    with atomic_path(out_csv) as tmp:
+        claims.to_csv(tmp, index=False)
     experiments = ", ".join(sorted(scores["experiment"].astype(str).unique()))
     header = [f"# Claims of S1 (SPEC.md C1-C5): {args.title}", "", f"- experiments: {experiments}"]
     header += [f"- {n}" for n in notes]

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
+from qgen.atomic import atomic_path
 from qgen.cli.common import add_job_args, job_from_args
 
 
 def fetch_weights(args: argparse.Namespace) -> None:
-    import shutil
-
     from qgen.metrics.weights import fetch_weights
 
     out = Path(args.out)
     path = fetch_weights(args.name, out.parent / ".cache", local_path=args.local)
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.copyfile(path, tmp)
-    tmp.replace(out)
+    # A hard link, not a copy: the verified cache file and the rule's output share one inode.
+    # (rename() between two links of one inode does nothing, hence the samefile check.)
+    if not (out.exists() and out.samefile(path)):
+        with atomic_path(out) as tmp:
+            tmp.unlink()
+            os.link(path, tmp)
     print(f"{args.name}: {out}")
 
 
@@ -61,8 +64,6 @@ def score(args: argparse.Namespace) -> None:
 
 
 def reference_features(args: argparse.Namespace) -> None:
-    import os
-
     import numpy as np
 
     from qgen.data import load_split
@@ -72,10 +73,8 @@ def reference_features(args: argparse.Namespace) -> None:
     refs = load_split(args.dataset, Path(args.data_root), args.split, classes=[args.cls])
     features = extract_features(build_feature_extractor(name, weights_path=Path(weights)), refs.images)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp{os.getpid()}.npz")
-    np.savez(tmp, features=features, indices=refs.indices)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        np.savez(tmp, features=features, indices=refs.indices)
     print(f"{len(features)} x {features.shape[1]} {name} features of {args.dataset} {args.split} class {args.cls}")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.request import Request, urlopen
 
-from qgen.data.atomic import atomic_file
+from qgen.atomic import atomic_file
 from qgen.data.errors import DataIntegrityError, DownloadError, MirrorFileMissingError
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from qgen.data.atomic import atomic_file
+from qgen.atomic import atomic_file
 from qgen.data.download import fetch_raw, md5_file, resolve_mirror
 from qgen.data.errors import DataIntegrityError
 from qgen.data.registry import DatasetSpec, check_standard, get_dataset

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
+
+from qgen.atomic import atomic_path
 
 PathLike = Union[str, os.PathLike]
 
@@ -102,10 +103,7 @@ def fetch_weights(name: str, dest_dir: PathLike, local_path: Optional[PathLike] 
         if file_checksum(target, spec.algorithm) == spec.checksum:
             return target
         target.unlink()  # stale or corrupt cache: replace it below
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=dest_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(target) as tmp:  # a file that fails below is deleted, never renamed
         if local_path is not None:
             local = Path(local_path)
             if not local.is_file():
@@ -124,7 +122,4 @@ def fetch_weights(name: str, dest_dir: PathLike, local_path: Optional[PathLike] 
                 ) from exc
             source = f"downloaded from {spec.url}"
         _verify(tmp, name, spec, source)
-        os.replace(tmp, target)
-        return target
-    finally:
-        tmp.unlink(missing_ok=True)
+    return target

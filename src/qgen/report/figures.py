@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -22,13 +21,13 @@ def save_figure(fig: plt.Figure, path: Path) -> None:
     import qgen
     from qgen.provenance import git_commit
 
+    from qgen.atomic import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
     metadata = {"Software": f"qgen {qgen.__version__} (git {git_commit() or 'unknown'})"}
-    fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata=metadata if path.suffix == ".png" else None)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata=metadata if path.suffix == ".png" else None)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def image_grid(images: np.ndarray, ncols: int) -> np.ndarray:
