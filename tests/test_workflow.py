@@ -50,6 +50,7 @@ def test_dry_run_of_all_plans_the_full_s1_reproduction(tmp_path: Path) -> None:
 def _tiny_config(tmp_path: Path, seeds: list[int]) -> Path:
     config = {
         "paper_results_dir": str(SHARED / "paper_results"),
+        "metrics": {"classifier_epochs": 1},
         "models": {"quantum": {"family": "diffusion_unet",
                                "quantum": {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 1}}}},
         "experiments": {"quickstart": {
@@ -57,7 +58,7 @@ def _tiny_config(tmp_path: Path, seeds: list[int]) -> Path:
             "paper_table": "chen2025_table1_mnist",
             "training": {"epochs": 1}, "diffusion": {"timesteps": 10},
             "sampling": {"n_samples": 12},
-            "scoring": {"features": "classifier", "paper_features": "classifier", "classifier_epochs": 1,
+            "scoring": {"features": "classifier", "paper_features": "classifier",
                         "sample_size_study": {"class": 0, "sizes": [5, 12], "repeats": 3}},
         }},
     }

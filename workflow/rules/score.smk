@@ -53,7 +53,7 @@ rule train_feature_classifier:
     output:
         f"{RESOURCES}/features/{{dataset}}/classifier.pt",
     params:
-        epochs=config["defaults"]["scoring"].get("classifier_epochs", 5),
+        epochs=config["metrics"]["classifier_epochs"],
     log:
         f"{LOGS}/train_feature_classifier/{{dataset}}.log",
     shell:
