@@ -1,66 +1,51 @@
-"""Sampling from a trained model into a uint8 image file."""
+"""The generic sampler: any trained family, n images in [-1, 1], stored as uint8."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from qgen.atomic import atomic_path
-from qgen.diffusion import ddpm_sample
+from qgen.data import from_model_tensor
+from qgen.determinism import set_determinism
 from qgen.provenance import provenance, write_json
-from qgen.train import load_trained, schedule_from_slice, set_determinism
+from qgen.runs import load_run
 
 # Sampling noise must not reuse the training stream of the same seed.
 SAMPLING_SEED_OFFSET = 1_000_003
 
 
-def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8."""
-    x = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).cpu().numpy()
-
-
 def sample(
     model_path: Path,
     out_path: Path,
-    n_samples: int,
-    batch_size: int,
+    sampling: Mapping[str, Any],
     device: str = "cpu",
     threads: int = 1,
     progress: bool = True,
 ) -> Path:
-    """Draw ``n_samples`` images with the EMA model; write them as ``images`` in an .npz."""
+    """Draw ``sampling["n_samples"]`` images, ``sampling["batch_size"]`` at a time; write ``images``
+    (uint8, N x H x W x C) into an .npz and a provenance record beside it."""
     model_path, out_path = Path(model_path), Path(out_path)
-    model, record = load_trained(model_path, device)
-    job: dict[str, Any] = record["job"]
+    family, record = load_run(model_path, device)
     seed = record["seed"]
     set_determinism(seed, threads)
-    schedule = schedule_from_slice(job)
     generator = torch.Generator().manual_seed(seed + SAMPLING_SEED_OFFSET)
-    shape = tuple(record["image_shape"])
+    n_samples, batch_size = sampling["n_samples"], sampling["batch_size"]
     batches = []
-    for start in range(0, n_samples, batch_size):
-        size = min(batch_size, n_samples - start)
-        bar = (lambda steps: tqdm(steps, desc=f"sampling {start + size}/{n_samples}", mininterval=5)) if progress else None
-        x = ddpm_sample(
-            model,
-            schedule,
-            (size, *shape),
-            generator,
-            device=device,
-            clip_x0=job["diffusion"].get("clip_x0", True),
-            progress=bar,
-        )
-        batches.append(to_uint8(x))
+    with torch.no_grad():
+        for start in range(0, n_samples, batch_size):
+            size = min(batch_size, n_samples - start)
+            bar = (lambda steps: tqdm(steps, desc=f"sampling {start + size}/{n_samples}", mininterval=5)) if progress else None
+            batches.append(from_model_tensor(family.sample(size, generator, progress=bar)))
     images = np.concatenate(batches)
     with atomic_path(out_path) as tmp:
         np.savez_compressed(tmp, images=images)
     write_json(
         out_path.with_suffix(".json"),
-        provenance("sample", job, seed, model=str(model_path), n_samples=n_samples, batch_size=batch_size),
+        provenance("sample", dict(sampling), seed, model=str(model_path), train_job=record["job"]),
     )
     return out_path

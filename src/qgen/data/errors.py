@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qgen.errors import QgenError
 
-class QgenDataError(RuntimeError):
+
+class QgenDataError(QgenError):
     """Base class for every failure in fetching, converting or loading a dataset."""
 
 

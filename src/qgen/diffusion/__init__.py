@@ -2,5 +2,6 @@
 
 from qgen.diffusion.sampler import ddpm_sample
 from qgen.diffusion.schedule import BETA_SCHEDULES, NoiseSchedule
+from qgen.diffusion.timesteps import TIMESTEP_SAMPLERS
 
-__all__ = ["BETA_SCHEDULES", "NoiseSchedule", "ddpm_sample"]
+__all__ = ["BETA_SCHEDULES", "NoiseSchedule", "TIMESTEP_SAMPLERS", "ddpm_sample"]

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from qgen.quantum import QuantumLayer
+from qgen.families.base import QuantumSpec
 
 ENCODINGS = ("angle", "pi_sigmoid_pooled")
 
 
 class QuantumChannelGate(nn.Module):
-    """GAP -> z in R^C -> 16 angles -> circuit -> Linear(16, C) -> channel-wise multiply.
+    """GAP -> z in R^C -> n_qubits angles -> circuit -> Linear(n_outputs, C) -> channel-wise multiply.
 
     ``encoding="angle"`` is the paper's text: Linear(C, n_qubits), RY(x_i).
     ``encoding="pi_sigmoid_pooled"`` is the authors' later code: z average-pooled to
@@ -23,20 +22,11 @@ class QuantumChannelGate(nn.Module):
     ``detach_input`` reproduces the authors' code, which cuts the gradient before the circuit.
     """
 
-    def __init__(
-        self,
-        channels: int,
-        circuit: str = "s1_paper",
-        circuit_params: dict[str, Any] | None = None,
-        backend: str = "default.qubit",
-        backend_options: dict[str, Any] | None = None,
-        encoding: str = "angle",
-        detach_input: bool = False,
-    ) -> None:
+    def __init__(self, channels: int, quantum: QuantumSpec, encoding: str = "angle", detach_input: bool = False) -> None:
         super().__init__()
         if encoding not in ENCODINGS:
             raise ValueError(f"unknown quantum encoding {encoding!r}; choose one of {ENCODINGS}")
-        self.layer = QuantumLayer(circuit, circuit_params, backend, backend_options)
+        self.layer = quantum.layer()
         n_qubits = self.layer.n_inputs
         self.encoding = encoding
         self.detach_input = detach_input

@@ -1,13 +1,18 @@
-"""S1's lightweight noise-prediction U-Net, classical or with the quantum bottleneck."""
+"""S1's lightweight noise-prediction U-Net, with or without a gate at its bottleneck."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from qgen.models.embeddings import SinusoidalEmbedding
+
+if TYPE_CHECKING:
+    from qgen.families.base import QuantumSpec
+
+BOTTLENECKS = ("none", "quantum")
 
 
 class ResidualBlock(nn.Module):
@@ -27,7 +32,10 @@ class DiffusionUNet(nn.Module):
     """Shapes for C x 28 x 28 inputs, as SPEC.md S1 gives them.
 
     enc1 32@28 -> enc2 64@14 -> enc3 128@7 (+ time embedding) -> residual bottleneck
-    [-> quantum channel gate] -> dec1 64@14 -> dec2 32@28 -> concat enc1 -> conv to C.
+    [-> channel gate] -> dec1 64@14 -> dec2 32@28 -> concat enc1 -> conv to C.
+
+    ``bottleneck="quantum"`` adds S1's quantum channel gate (its circuit from ``quantum``);
+    ``encoding`` and ``detach_input`` are the gate's options (see QuantumChannelGate).
     """
 
     def __init__(
@@ -35,22 +43,30 @@ class DiffusionUNet(nn.Module):
         channels: int = 1,
         widths: tuple[int, int, int] = (32, 64, 128),
         time_dim: int = 128,
-        quantum: dict[str, Any] | None = None,
+        time_embedding: str = "paper",
+        bottleneck: str = "none",
+        quantum: "QuantumSpec | None" = None,
+        encoding: str = "angle",
+        detach_input: bool = False,
     ) -> None:
         super().__init__()
+        if bottleneck not in BOTTLENECKS:
+            raise ValueError(f"unknown bottleneck {bottleneck!r}; choose one of {BOTTLENECKS}")
         w1, w2, w3 = widths
         self.enc1 = nn.Sequential(nn.Conv2d(channels, w1, 3, padding=1), nn.ReLU())
         self.enc2 = nn.Sequential(nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.ReLU())
         self.enc3 = nn.Sequential(nn.Conv2d(w2, w3, 3, stride=2, padding=1), nn.ReLU())
-        self.time_embed = SinusoidalEmbedding(time_dim)
+        self.time_embed = SinusoidalEmbedding(time_dim, time_embedding)
         self.time_proj = nn.Linear(time_dim, w3)
         self.bottleneck = ResidualBlock(w3)
         self.quantum = None
-        if quantum is not None:
+        if bottleneck == "quantum":
+            if quantum is None:
+                raise ValueError("bottleneck 'quantum' needs the model's quantum block (circuit, backend)")
             # Imported here so classical jobs never pay for importing PennyLane.
             from qgen.models.quantum_bottleneck import QuantumChannelGate
 
-            self.quantum = QuantumChannelGate(w3, **quantum)
+            self.quantum = QuantumChannelGate(w3, quantum, encoding=encoding, detach_input=detach_input)
         self.dec1 = nn.Sequential(nn.ConvTranspose2d(w3, w2, 2, stride=2), nn.ReLU())
         self.dec2 = nn.Sequential(nn.ConvTranspose2d(w2, w1, 2, stride=2), nn.ReLU())
         self.out = nn.Conv2d(2 * w1, channels, 3, padding=1)

@@ -1,0 +1,71 @@
+"""DDPM: a noise-prediction denoiser trained and sampled under a noise schedule (S1).
+
+The denoiser (a network from ``qgen.models.DENOISERS``), the schedule and the sampler are
+separate pieces, as in diffusers: this family only wires them together.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import torch
+import torch.nn.functional as F
+
+from qgen.diffusion import TIMESTEP_SAMPLERS, NoiseSchedule, ddpm_sample
+from qgen.families import FAMILIES
+from qgen.families.base import Batch, DataSpec, Family, Progress, QuantumSpec
+from qgen.models import DENOISERS
+
+
+@FAMILIES.register("ddpm")
+class DDPM(Family):
+    """Settings: ``denoiser: {name, ...its options}`` and the ``diffusion`` section
+    (timesteps, schedule, timestep_sampling, clip_x0)."""
+
+    sections = ("diffusion",)
+    options_schema = {
+        "type": "object",
+        "required": ["denoiser"],
+        "properties": {
+            "denoiser": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        },
+    }
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        data: DataSpec,
+        quantum: QuantumSpec | None = None,
+        requires: Mapping[str, Family] | None = None,
+    ) -> None:
+        super().__init__(settings, data, quantum, requires)
+        options = dict(settings["denoiser"])
+        denoiser = DENOISERS.get(options.pop("name"))
+        self.denoiser = denoiser(channels=data.channels, quantum=quantum, **options)
+        diffusion = settings["diffusion"]
+        self.schedule = NoiseSchedule.from_name(diffusion["schedule"], diffusion["timesteps"])
+        self.timesteps = TIMESTEP_SAMPLERS.get(diffusion.get("timestep_sampling", "uniform"))(diffusion["timesteps"])
+        self.clip_x0 = bool(diffusion.get("clip_x0", True))
+
+    def optimiser_groups(self) -> dict[str, list[torch.nn.Parameter]]:
+        return {"denoiser": list(self.denoiser.parameters())}
+
+    def losses(self, group: str, batch: Batch, rng: torch.Generator) -> dict[str, torch.Tensor]:
+        """MSE between the true and the predicted noise at a random time step (Ho et al.)."""
+        x0 = batch.images
+        t, weights = self.timesteps.sample(x0.shape[0], rng)
+        t = t.to(x0.device)
+        noise = torch.randn(x0.shape, generator=rng).to(x0.device)
+        predicted = self.denoiser(self.schedule.q_sample(x0, t, noise), t)
+        if weights is None:
+            return {"loss": F.mse_loss(predicted, noise)}
+        per_image = (predicted - noise).pow(2).flatten(1).mean(1)
+        if self.training:  # validation batches must not steer the sampler
+            self.timesteps.update(t.cpu(), per_image.detach().cpu())
+        return {"loss": (per_image * weights.to(x0.device)).mean(), "unweighted_loss": per_image.mean().detach()}
+
+    def sample(self, n: int, rng: torch.Generator, progress: Progress | None = None) -> torch.Tensor:
+        return ddpm_sample(
+            self.denoiser, self.schedule, (n, *self.data.shape), rng,
+            device=self.device, clip_x0=self.clip_x0, progress=progress,
+        )
