@@ -1,4 +1,4 @@
-"""Shared fixtures: no network for any test, a tiny job config, the repository's paths."""
+"""Shared fixtures: no network for any test, a tiny job slice, the repository's paths."""
 
 from __future__ import annotations
 
@@ -9,26 +9,31 @@ from typing import Any
 
 import pytest
 
-import qgen.data.download as download
-from qgen.data import MIRROR_ENV
+import qgen.fetch as fetch
+from qgen.fetch import MIRROR_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
+DIFFUSION = {"timesteps": 10, "schedule": "cosine", "timestep_sampling": "uniform", "clip_x0": True}
+QUANTUM_4 = {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 2},
+             "backend": {"name": "torch", "options": {}}}
 TINY_JOB: dict[str, Any] = {
     "experiment": "test",
     "dataset": "digits",
-    "model_name": "quantum",
+    "train_on": "class",
+    "classes": None,
     "model": {
-        "family": "diffusion_unet",
-        "quantum": {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 2}},
+        "name": "quantum",
+        "family": "ddpm",
+        "settings": {"denoiser": {"name": "s1_unet", "bottleneck": "quantum"}, "diffusion": DIFFUSION},
+        "quantum": QUANTUM_4,
+        "requires": {},
     },
-    "quantum_backend": {"name": "default.qubit", "options": {}},
     "training": {
         "epochs": 2, "batch_size": 8, "lr": 3e-4, "ema_decay": 0.9, "checkpoint": "final_ema",
-        "threads": 1, "quantum_grad_diagnostics": True,
+        "quantum_grad_diagnostics": True,
     },
-    "diffusion": {"timesteps": 10, "schedule": "cosine", "clip_x0": True},
 }
 
 
@@ -56,6 +61,6 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
             refuse()
         return real_connect(self, address)
 
-    monkeypatch.setattr(download, "urlopen", refuse)
+    monkeypatch.setattr(fetch, "urlopen", refuse)
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.delenv(MIRROR_ENV, raising=False)

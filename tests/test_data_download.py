@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import numpy as np
 import pytest
 
-import qgen.data.download as download
+import qgen.fetch as download
 import qgen.data.prepare as prepare_mod
 from qgen.data import (
     MIRROR_ENV,
@@ -20,15 +20,19 @@ from qgen.data import (
     DownloadError,
     MirrorFileMissingError,
     QgenDataError,
-    RawFile,
     prepare_dataset,
 )
-from qgen.data.download import fetch_raw
+from qgen.fetch import RemoteFile as RawFile
+from qgen.fetch import fetch
 from qgen.data.idx import read_idx
 from qgen.data.mnist import read_idx_split
 from qgen.data.registry import DatasetInfo, DatasetSpec, Splits
 
 IMAGES = "fake-images-idx3-ubyte.gz"
+
+
+def fetch_raw(raw: RawFile, dest: Path, mirror: Path | None, subdir: str, files: list | None = None) -> Path:
+    return fetch(raw, dest, mirror=mirror, subdir=subdir, all_files=files)
 
 
 def md5(data: bytes) -> str:
@@ -213,3 +217,51 @@ def test_unknown_dataset_and_option(tmp_path: Path) -> None:
         prepare_dataset("no_such_set", tmp_path)
     with pytest.raises(QgenDataError, match="train_fraction"):
         prepare_dataset("mnist_t10k", tmp_path, trian_fraction=0.5)
+
+
+def test_recompressed_copy_is_accepted_by_its_content_and_says_so(tmp_path: Path, capsys) -> None:
+    """Debian's dataset-fashion-mnist recompresses the canonical IDX bytes: same content, other .gz."""
+    content = b"\x00\x00\x08\x01" + b"\x00\x00\x00\x04" + bytes(range(4))
+    canonical = gzip.compress(content, mtime=0, compresslevel=9)
+    recompressed = gzip.compress(content, mtime=12345, compresslevel=1)
+    assert canonical != recompressed
+    raw = RawFile(IMAGES, md5(canonical), (), content_md5=md5(content))
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / IMAGES).write_bytes(recompressed)
+    path = fetch_raw(raw, tmp_path / "raw", mirror, "fake")
+    assert path.read_bytes() == recompressed
+    assert "decompressed content" in capsys.readouterr().out
+    # Other content in a valid gzip is still refused, and nothing is kept.
+    (mirror / IMAGES).write_bytes(gzip.compress(content + b"x"))
+    path.unlink()
+    with pytest.raises(DataIntegrityError, match="decompressed content MD5"):
+        fetch_raw(raw, tmp_path / "raw", mirror, "fake")
+    assert leftovers(tmp_path / "raw") == []
+
+
+def test_fashion_mnist_content_checksums_cover_every_file() -> None:
+    from qgen.data import get_dataset
+
+    files = get_dataset("fashion_mnist").raw_files
+    assert len(files) == 4 and all(f.content_md5 for f in files)
+
+
+def test_environment_mirror_overrides_the_configured_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qgen.fetch import resolve_mirror
+
+    assert resolve_mirror(tmp_path / "config") == tmp_path / "config"
+    monkeypatch.setenv(MIRROR_ENV, str(tmp_path / "env"))
+    assert resolve_mirror(tmp_path / "config") == tmp_path / "env"
+    assert resolve_mirror(None) == tmp_path / "env"
+
+
+def test_truncated_prepared_split_is_caught_on_load_with_the_fix(tmp_path: Path) -> None:
+    from qgen.data import load_split
+
+    prepare_dataset("digits", tmp_path)
+    path = tmp_path / "digits" / "train.npz"
+    assert len(load_split("digits", tmp_path, "train", classes=[1])) > 100
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(DataIntegrityError, match=r"train\.npz does not match the MD5.*Fix: delete"):
+        load_split("digits", tmp_path, "train", classes=[1])

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import qgen.data.download as download
+import qgen.fetch as download
 from qgen.data import DataIntegrityError, dataset_info, load_split, prepare_dataset
 
 medmnist = pytest.importorskip("medmnist")

@@ -12,13 +12,10 @@ from qgen.evaluate import load_reference_features, score_run
 from qgen.metrics.classifier import train_feature_classifier
 from qgen.metrics.features import build_feature_extractor, extract_features
 
-JOB = {
-    "experiment": "t", "dataset": "digits",
-    "scoring": {
-        "protocols": ["paper", "standard"], "features": "classifier", "paper_features": "classifier",
-        "paper_n_samples": 5, "paper_reals": "mixed", "paper_n_real": None, "n_real": 20,
-        "reference_split": "test",
-    },
+SCORING = {
+    "protocols": ["paper", "standard"], "features": "classifier", "paper_features": "classifier",
+    "paper_n_samples": 5, "paper_reals": "mixed", "paper_n_real": None, "n_real": 20,
+    "reference_split": "test",
 }
 
 
@@ -35,12 +32,12 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_both_protocols_score_a_run_and_cached_reference_features_change_nothing(digits, tmp_path: Path) -> None:
     root, weights = digits
     generated = load_split("digits", root, "train", classes=[3]).images[:30]  # stand-in samples
-    direct = score_run(JOB, 3, 0, generated, root, {"classifier": weights}, log=lambda _: None)
+    direct = score_run(SCORING, "digits", [3], 0, generated, root, {"classifier": weights}, log=lambda _: None)
 
     refs = load_split("digits", root, "test", classes=[3]).images
     cache = tmp_path / "refs.npz"
     np.savez(cache, features=extract_features(build_feature_extractor("classifier", weights_path=weights), refs))
-    cached = score_run(JOB, 3, 0, generated, root, {"classifier": weights}, log=lambda _: None,
+    cached = score_run(SCORING, "digits", [3], 0, generated, root, {"classifier": weights}, log=lambda _: None,
                        reference_features=cache)
     assert direct == cached
 
@@ -62,3 +59,14 @@ def test_stale_reference_features_are_refused(tmp_path: Path) -> None:
     np.savez(cache, features=np.zeros((7, 4)))
     with pytest.raises(ValueError, match="delete it and rerun"):
         load_reference_features(cache, 8)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 6])
+def test_a_handful_of_samples_is_scored_not_crashed(digits, n: int) -> None:
+    """With fewer images than a metric's neighbourhood, that metric is left out, never a crash."""
+    root, weights = digits
+    generated = load_split("digits", root, "train", classes=[3]).images[:n]
+    scoring = {**SCORING, "paper_n_samples": 2}
+    scores = score_run(scoring, "digits", [3], 0, generated, root, {"classifier": weights}, log=lambda _: None)
+    metrics = {s["metric"] for s in scores if s["protocol"] == "standard"}
+    assert {"fid", "kid", "ssim_nearest"} <= metrics and (("precision" in metrics) == (n >= 3))

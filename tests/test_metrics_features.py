@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+import qgen.fetch as fetch
+from qgen.errors import DataIntegrityError, DownloadError, MirrorFileMissingError
+from qgen.fetch import RemoteFile, file_checksum
 from qgen.metrics import weights as W
 from qgen.metrics.classifier import load_feature_classifier, train_feature_classifier
 from qgen.metrics.features import FEATURES, build_feature_extractor, extract_features
@@ -23,14 +26,15 @@ def no_network(monkeypatch):
     """Any download attempt fails as it does on machines without internet, whatever the route."""
     import socket
 
-    monkeypatch.setattr(W, "_download", _offline)
+    monkeypatch.setattr(fetch, "urlopen", _offline)
     monkeypatch.setattr(socket.socket, "connect", _offline)
 
 
 @pytest.fixture
 def toy_spec(monkeypatch, tmp_path):
     payload = b"pretend these are weights"
-    spec = W.WeightSpec(url="https://example.invalid/toy-weights.pth", checksum=hashlib.sha256(payload).hexdigest())
+    spec = RemoteFile("toy-weights.pth", hashlib.sha256(payload).hexdigest(),
+                      ("https://example.invalid/toy-weights.pth",), algorithm="sha256")
     monkeypatch.setitem(W.WEIGHT_SPECS, "toy", spec)
     return spec, payload
 
@@ -39,19 +43,19 @@ def test_checksum_mismatch_deletes_and_explains(tmp_path, toy_spec):
     spec, _ = toy_spec
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"something else")
-    with pytest.raises(W.WeightsError) as err:
+    with pytest.raises(DataIntegrityError) as err:
         W.fetch_weights("toy", tmp_path / "cache", local_path=bad)
     msg = str(err.value)
     assert "toy-weights.pth" in msg and spec.checksum in msg
     assert hashlib.sha256(b"something else").hexdigest() in msg
-    assert spec.url in msg and "metrics.weights.toy" in msg and "features: classifier" in msg
+    assert spec.urls[0] in msg and "metrics.weights.toy" in msg and "features: classifier" in msg
     assert list((tmp_path / "cache").iterdir()) == []  # nothing half-written left behind
 
 
 def test_real_spec_rejects_wrong_local_file(tmp_path):
     fake = tmp_path / "weights.pth"
     fake.write_bytes(b"not inception")
-    with pytest.raises(W.WeightsError, match="checksum mismatch.*6726825d0af5f729"):
+    with pytest.raises(DataIntegrityError, match="checksum mismatch.*6726825d0af5f729"):
         W.fetch_weights("inception_fid", tmp_path / "cache", local_path=fake)
 
 
@@ -66,20 +70,23 @@ def test_local_path_route_copies_and_caches(tmp_path, toy_spec):
 
 
 def test_download_route_verifies(tmp_path, toy_spec, monkeypatch):
+    import io
+
     spec, payload = toy_spec
-    monkeypatch.setattr(W, "_download", lambda url, dest: Path(dest).write_bytes(payload))
+    monkeypatch.setattr(fetch, "urlopen", lambda request, timeout: io.BytesIO(payload))
     assert W.fetch_weights("toy", tmp_path).read_bytes() == payload
-    monkeypatch.setattr(W, "_download", lambda url, dest: Path(dest).write_bytes(b"corrupted"))
-    with pytest.raises(W.WeightsError, match="checksum mismatch"):
+    monkeypatch.setattr(fetch, "urlopen", lambda request, timeout: io.BytesIO(b"corrupted"))
+    with pytest.raises(DataIntegrityError, match="checksum mismatch"):
         W.fetch_weights("toy", tmp_path / "other")
 
 
 def test_clear_error_when_no_route_works(tmp_path, toy_spec):
     spec, _ = toy_spec
-    with pytest.raises(W.WeightsError) as err:
+    with pytest.raises(DownloadError) as err:
         W.fetch_weights("toy", tmp_path)
-    assert "could not download" in str(err.value) and f"download it by hand from {spec.url}" in str(err.value)
-    with pytest.raises(W.WeightsError, match="does not exist"):
+    assert "download of toy-weights.pth failed" in str(err.value)
+    assert f"download it by hand from {spec.urls[0]}" in str(err.value)
+    with pytest.raises(MirrorFileMissingError, match="does not exist"):
         W.fetch_weights("toy", tmp_path, local_path=tmp_path / "missing.pth")
 
 
@@ -94,8 +101,9 @@ def test_registry_lists_entries_and_rejects_unknown():
 def _register_random_weights(monkeypatch, tmp_path: Path, name: str, state_dict: dict) -> Path:
     path = tmp_path / f"{name}.pth"
     torch.save(state_dict, path)
-    digest = W.file_checksum(path)
-    monkeypatch.setitem(W.WEIGHT_SPECS, name, W.WeightSpec(url=W.WEIGHT_SPECS[name].url, checksum=digest))
+    digest = file_checksum(path, "sha256")
+    old = W.WEIGHT_SPECS[name]
+    monkeypatch.setitem(W.WEIGHT_SPECS, name, RemoteFile(old.filename, digest, old.urls, algorithm="sha256"))
     return path
 
 

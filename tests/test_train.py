@@ -1,4 +1,4 @@
-"""Training and sampling: determinism, resume after a kill, outputs and provenance."""
+"""The generic trainer and sampler: determinism, resume after a kill, stale checkpoints, outputs."""
 
 from __future__ import annotations
 
@@ -10,35 +10,37 @@ import pandas as pd
 import pytest
 import torch
 
+from qgen.families import DataSpec
+from qgen.runs import load_run
 from qgen.sample import sample
-from qgen.train import CHECKPOINT, load_trained, train
+from qgen.training import CHECKPOINT, TrainingData, train
+
+SAMPLING = {"n_samples": 3, "batch_size": 2}
 
 
-def _images(n: int = 20) -> torch.Tensor:
-    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(123)) * 2 - 1
+def _data(n: int = 20) -> TrainingData:
+    images = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(123)) * 2 - 1
+    return TrainingData(images, torch.zeros(n, dtype=torch.long), DataSpec(1, 28, 10))
 
 
 def _weights(path: Path) -> dict[str, torch.Tensor]:
-    return torch.load(path, weights_only=False)["ema"]
+    return torch.load(path, weights_only=False)["state"]
 
 
 def test_same_seed_gives_bit_identical_model_and_samples(tmp_path: Path, tiny_job: dict) -> None:
-    a = train(tiny_job, _images(), seed=3, outdir=tmp_path / "a", progress=False)
-    b = train(tiny_job, _images(), seed=3, outdir=tmp_path / "b", progress=False)
-    c = train(tiny_job, _images(), seed=4, outdir=tmp_path / "c", progress=False)
+    a = train(tiny_job, _data(), seed=3, outdir=tmp_path / "a", progress=False)
+    b = train(tiny_job, _data(), seed=3, outdir=tmp_path / "b", progress=False)
+    c = train(tiny_job, _data(), seed=4, outdir=tmp_path / "c", progress=False)
     wa, wb, wc = _weights(a), _weights(b), _weights(c)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     assert not all(torch.equal(wa[k], wc[k]) for k in wa)
-    sa = np.load(sample(a, tmp_path / "a.npz", 3, 2, progress=False))["images"]
-    sb = np.load(sample(b, tmp_path / "b.npz", 3, 2, progress=False))["images"]
+    sa = np.load(sample(a, tmp_path / "a.npz", SAMPLING, progress=False))["images"]
+    sb = np.load(sample(b, tmp_path / "b.npz", SAMPLING, progress=False))["images"]
     assert sa.shape == (3, 28, 28, 1) and sa.dtype == np.uint8
     assert np.array_equal(sa, sb)
 
 
-def test_killed_job_resumes_from_its_epoch_checkpoint(tmp_path: Path, tiny_job: dict, monkeypatch) -> None:
-    straight = train(tiny_job, _images(), seed=0, outdir=tmp_path / "straight", progress=False)
-
-    steps_per_epoch = 3  # 20 images, batch 8
+def _kill_in_second_epoch(monkeypatch: pytest.MonkeyPatch, steps_per_epoch: int) -> None:
     calls = {"n": 0}
     real_step = torch.optim.Adam.step
 
@@ -49,40 +51,77 @@ def test_killed_job_resumes_from_its_epoch_checkpoint(tmp_path: Path, tiny_job: 
         return real_step(self, *args, **kwargs)
 
     monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
-    outdir = tmp_path / "resumed"
-    with pytest.raises(KeyboardInterrupt):
-        train(tiny_job, _images(), seed=0, outdir=outdir, progress=False)
-    assert (outdir / CHECKPOINT).exists() and not (outdir / "model.pt").exists()
-    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
 
-    resumed = train(tiny_job, _images(), seed=0, outdir=outdir, progress=False)
+
+def test_killed_job_resumes_from_its_epoch_checkpoint(tmp_path: Path, tiny_job: dict, monkeypatch) -> None:
+    straight = train(tiny_job, _data(), seed=0, outdir=tmp_path / "straight", progress=False)
+    outdir = tmp_path / "resumed"
+    with monkeypatch.context() as m:
+        _kill_in_second_epoch(m, steps_per_epoch=3)  # 20 images, batch 8
+        with pytest.raises(KeyboardInterrupt):
+            train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
+    assert (outdir / CHECKPOINT).exists() and not (outdir / "model.pt").exists()
+    resumed = train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
     ws, wr = _weights(straight), _weights(resumed)
     assert all(torch.equal(ws[k], wr[k]) for k in ws)
     assert not (outdir / CHECKPOINT).exists()
     losses = pd.read_csv(outdir / "losses.csv")
-    assert list(losses.columns) == ["epoch", "step", "loss"] and len(losses) == 2 * steps_per_epoch
+    assert list(losses.columns) == ["epoch", "step", "loss"] and len(losses) == 2 * 3
     assert losses.equals(pd.read_csv(tmp_path / "straight" / "losses.csv"))
 
 
-def test_outputs_carry_provenance_and_quantum_gradients(tmp_path: Path, tiny_job: dict) -> None:
-    path = train(tiny_job, _images(), seed=1, outdir=tmp_path, progress=False)
+def test_checkpoint_of_another_config_is_discarded_not_resumed(tmp_path: Path, tiny_job: dict, monkeypatch,
+                                                               capsys) -> None:
+    """Killed at epoch 2 of 2, then rerun with 1 epoch and another rate: the stale checkpoint
+    must not give a 2-epoch model recorded as 1 epoch, nor keep the old rate."""
+    outdir = tmp_path / "run"
+    with monkeypatch.context() as m:
+        _kill_in_second_epoch(m, steps_per_epoch=3)
+        with pytest.raises(KeyboardInterrupt):
+            train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
+    changed = {**tiny_job, "training": {**tiny_job["training"], "epochs": 1, "lr": 1e-3}}
+    path = train(changed, _data(), seed=0, outdir=outdir, progress=False)
+    assert "discarding checkpoint" in capsys.readouterr().out
+    fresh = train(changed, _data(), seed=0, outdir=tmp_path / "fresh", progress=False)
+    assert all(torch.equal(_weights(path)[k], _weights(fresh)[k]) for k in _weights(fresh))
+    assert torch.load(path, weights_only=False)["epochs"] == 1
+
+
+def test_outputs_carry_provenance_parameters_and_quantum_gradients(tmp_path: Path, tiny_job: dict) -> None:
+    path = train(tiny_job, _data(), seed=1, outdir=tmp_path, progress=False)
     record = json.loads((tmp_path / "train.json").read_text())
     assert record["seed"] == 1 and record["config"]["model"] == tiny_job["model"]
     assert {"qgen_version", "git_commit", "torch_version", "created_utc"} <= set(record)
+    assert record["parameters"]["quantum"] == 2 * 4 and record["parameters"]["total"] > 400_000
+    assert len(record["seconds_per_epoch"]) == 2
+    movement = record["quantum_weight_movement"]["denoiser.quantum.layer.weights"]
+    assert movement["n_weights"] == 8
     grads = pd.read_csv(tmp_path / "quantum_grads.csv")
     assert set(grads["epoch"]) == {1, 2} and len(grads) == 2 * 2 * 4  # epochs x layers x qubits
-    # S1's RZ weights cannot change <Z_i>: their gradients are round-off (SPEC.md).
-    assert grads["max_abs_grad"].max() < 1e-6
-    model, meta = load_trained(path)
-    assert meta["image_shape"] == (1, 28, 28) and not model.training
+    # S1's RZ weights cannot change <Z_i>: their gradients are exactly zero (SPEC.md) and so
+    # the weights never move (the EMA of unchanged weights is those weights).
+    assert grads["max_abs_grad"].max() == 0.0 and movement["l2_change"] == 0.0
+    epochs = pd.read_csv(tmp_path / "epochs.csv")
+    assert list(epochs["epoch"]) == [1, 2] and {"train_seconds", "loss"} <= set(epochs.columns)
+    family, meta = load_run(path)
+    assert meta["data"] == {"channels": 1, "size": 28, "n_classes": 10} and not family.training
 
 
 def test_min_batch_loss_keeps_the_best_epoch(tmp_path: Path, tiny_job: dict) -> None:
     tiny_job["training"]["checkpoint"] = "min_batch_loss"
     tiny_job["training"]["epochs"] = 3
-    train(tiny_job, _images(), seed=2, outdir=tmp_path, progress=False)
+    train(tiny_job, _data(), seed=2, outdir=tmp_path, progress=False)
     losses = pd.read_csv(tmp_path / "losses.csv")
     last = losses.groupby("epoch")["loss"].last()
     record = json.loads((tmp_path / "train.json").read_text())
     assert record["selected_checkpoint"] == "min_batch_loss"
     assert record["selected_epoch"] == int(last.idxmin())
+
+
+def test_validation_loss_clipping_and_cosine_schedule(tmp_path: Path, tiny_job: dict) -> None:
+    tiny_job["training"].update(grad_clip=0.5, lr_schedule="cosine", ema_decay=None)
+    data = _data()
+    data.val_images, data.val_labels = data.images[:6], data.labels[:6]
+    train(tiny_job, data, seed=0, outdir=tmp_path, progress=False)
+    epochs = pd.read_csv(tmp_path / "epochs.csv")
+    assert epochs["val_loss"].notna().all() and len(epochs) == 2

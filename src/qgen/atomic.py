@@ -15,6 +15,17 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Files are created as the umask allows (mkstemp alone would make every output 0600, unreadable
+# by the rest of a group on a shared cluster filesystem).
+FILE_MODE = 0o666 & ~_umask()
+
+
 @contextmanager
 def atomic_path(dest: Path | str) -> Iterator[Path]:
     """Yield a hidden temporary path beside ``dest``; move it into place if the block succeeds."""
@@ -23,6 +34,7 @@ def atomic_path(dest: Path | str) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}")
     os.close(fd)
     tmp = Path(name)
+    os.chmod(tmp, FILE_MODE)
     try:
         yield tmp
         os.replace(tmp, dest)

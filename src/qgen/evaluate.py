@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -63,7 +63,8 @@ def standard_protocol(
     scores.append(_score("standard", "kid", kid.mean, kid_std=kid.std, kid_subset_size=kid.subset_size, **extra))
     is_mean, is_std = inception_score_from_logits(fake_logits, seed=seed)
     scores.append(_score("standard", "inception_score", is_mean, is_std=is_std, **extra))
-    k = min(5, min(len(real_f), len(fake_f)) - 1)
+    # PRDC's k-NN radius is the (k+1)-th smallest distance including the point itself: k <= n - 2.
+    k = min(5, min(len(real_f), len(fake_f)) - 2)
     if k >= 1:
         for name, value in prdc_from_features(real_f, fake_f, nearest_k=k).items():
             scores.append(_score("standard", name, value, nearest_k=k, **extra))
@@ -85,8 +86,9 @@ def load_reference_features(path: Path, n_references: int) -> np.ndarray:
 
 
 def score_run(
-    job: Mapping[str, Any],
-    cls: int,
+    scoring: Mapping[str, Any],
+    dataset: str,
+    classes: Sequence[int],
     seed: int,
     generated: np.ndarray,
     data_root: Path,
@@ -97,11 +99,10 @@ def score_run(
 ) -> list[Score]:
     """All configured protocols for one run's samples (uint8, N x H x W x C).
 
+    ``classes``: the classes the run was trained on (one class, or all of an experiment's).
     ``reference_features``: the standard protocol's reference features, extracted once per
-    class (else extracted here).
+    unit (else extracted here).
     """
-    scoring = job["scoring"]
-    dataset = job["dataset"]
     extractors: dict[str, FeatureExtractor] = {}
 
     def extractor(name: str) -> FeatureExtractor:
@@ -115,16 +116,16 @@ def score_run(
         n_real = scoring.get("paper_n_real") or n
         # S1 compares MNIST samples with the first N training images of all digits mixed,
         # PathMNIST samples with the first N of the same class (SPEC.md).
-        classes = [cls] if scoring.get("paper_reals") == "same_class" else None
-        reals = first_n(dataset, data_root, "train", n_real, classes=classes).images
+        chosen = list(classes) if scoring.get("paper_reals") == "same_class" else None
+        reals = first_n(dataset, data_root, "train", n_real, classes=chosen).images
         log(f"paper protocol: {n} samples against the first {len(reals)} training images")
         scores += paper_protocol(generated[:n], reals, extractor(scoring["paper_features"]), scoring["paper_features"])
     if "standard" in scoring["protocols"]:
-        refs = load_split(dataset, data_root, scoring["reference_split"], classes=[cls]).images
+        refs = load_split(dataset, data_root, scoring["reference_split"], classes=list(classes)).images
         ref_f = load_reference_features(reference_features, len(refs)) if reference_features else None
         if scoring.get("n_real") and scoring["n_real"] < len(refs):
             keep = np.random.default_rng(seed).choice(len(refs), scoring["n_real"], replace=False)
             refs, ref_f = refs[keep], (ref_f[keep] if ref_f is not None else None)
-        log(f"standard protocol: {len(generated)} samples against {len(refs)} held-out images of class {cls}")
+        log(f"standard protocol: {len(generated)} samples against {len(refs)} held-out images of classes {list(classes)}")
         scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed, ref_f)
     return scores

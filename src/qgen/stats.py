@@ -169,3 +169,32 @@ def paired_comparison(
     return PairedComparison(
         n, *means, ci.low, ci.high, _t_p(d), _wilcoxon_p(d), sign_flip_pvalue(d, n_perm, seed), level, note.strip(), d
     )
+
+
+def holm(p_values: ArrayLike) -> np.ndarray:
+    """Holm's step-down adjustment (family-wise error); NaN stays NaN and is not counted."""
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    order = np.argsort(p[ok])
+    ranked = p[ok][order] * (m - np.arange(m))
+    adjusted = np.minimum(1.0, np.maximum.accumulate(ranked))
+    values = np.empty(m)
+    values[order] = adjusted
+    out[ok] = values
+    return out
+
+
+def verdict(low: float, high: float, p: float, direction: int, alpha: float = 0.05) -> str:
+    """'holds' / 'does not hold' when the interval excludes 0 on the claimed / other side and
+    p < alpha; otherwise 'undecided'. A degenerate (zero-width) interval decides nothing."""
+    if any(np.isnan(v) for v in (low, high, p)) or not p < alpha or low == high:
+        return "undecided"
+    if direction * low > 0 and direction * high > 0:
+        return "holds"
+    if direction * low < 0 and direction * high < 0:
+        return "does not hold"
+    return "undecided"

@@ -1,15 +1,28 @@
-# Config validation, path patterns and the target lists every other rule file uses.
+# Config validation, path patterns, input functions and the target lists every rule file uses.
 
 import shlex
 from pathlib import Path
 
-from snakemake.utils import validate
+from qgen.config import (
+    ConfigError,
+    classes,
+    dumps_slice,
+    figure_slice,
+    prepare_config,
+    resolved_model,
+    sample_slice,
+    score_slice,
+    section,
+    target_experiments,
+    train_slice,
+    trained_models,
+    units,
+)
+from qgen.data import dataset_info
+from qgen.paths import RUN as RUN_PATTERN, reference_tag
 
-from qgen.config import ConfigError, check_semantics, dumps_slice, experiment_settings, job_slice
-
-validate(config, "../schemas/config.schema.yaml")
 try:
-    check_semantics(config)
+    prepare_config(config)
 except ConfigError as err:
     raise WorkflowError(f"invalid config: {err}")
 
@@ -17,37 +30,43 @@ RESULTS = config["results_dir"]
 RESOURCES = config["resources_dir"]
 LOGS = config["logs_dir"]
 DATA = f"{RESOURCES}/data"
-RUN = RESULTS + "/{experiment}/{dataset}/{cls}/{model}/seed{seed}"
-RUN_LOG = "{experiment}/{dataset}/{cls}/{model}/seed{seed}"
+RUN = f"{RESULTS}/{RUN_PATTERN}"
+RUN_LOG = RUN_PATTERN
+# Execution settings reach the commands as globals, never as params: changing them reruns nothing.
+DEVICE = config["execution"]["device"]
+THREADS = config["execution"]["threads"]
+MIRROR_ARG = f"--mirror {shlex.quote(config['data']['mirror'])}" if config["data"].get("mirror") else ""
 
 
 wildcard_constraints:
-    experiment=r"[A-Za-z0-9_\-]+",
+    experiment=r"[A-Za-z0-9_.\-]+",
     dataset=r"[A-Za-z0-9_]+",
+    unit=r"\d+|all",
     model=r"[A-Za-z0-9_\-]+",
-    cls=r"\d+",
     seed=r"\d+",
     feature=r"[a-z_]+",
     split=r"[a-z]+",
+    ref=r"class\d+|all|classes[\d\-]+",
 
 
-def settings(experiment):
-    return experiment_settings(config, experiment)
+def slice_arg(slice_):
+    """A job's config slice as a shell-quoted JSON argument (also its rerun trigger)."""
+    return shlex.quote(dumps_slice(slice_))
 
 
-def job_arg(wildcards):
-    """The job's config slice as a shell-quoted JSON argument (also its rerun trigger)."""
-    return shlex.quote(dumps_slice(job_slice(config, wildcards.experiment, wildcards.model)))
+def exp(name):
+    return config["experiments"][name]
 
 
-def experiment_runs(experiment):
-    """Every (dataset, class, model, seed) an experiment trains, as wildcard dicts."""
-    exp = config["experiments"][experiment]
+def experiment_runs(experiment, models=None, all_trained=False):
+    """Every run of an experiment as wildcard dicts (``all_trained``: required models too)."""
+    e = exp(experiment)
+    chosen = trained_models(config, experiment) if all_trained else (models or e["models"])
     return [
-        dict(experiment=experiment, dataset=exp["dataset"], cls=cls, model=model, seed=seed)
-        for cls in exp["classes"]
-        for model in exp["models"]
-        for seed in exp["seeds"]
+        dict(experiment=experiment, dataset=e["dataset"], unit=unit, model=model, seed=seed)
+        for unit in units(config, experiment)
+        for model in chosen
+        for seed in e["seeds"]
     ]
 
 
@@ -55,28 +74,45 @@ def run_files(experiment, name):
     return [f"{RUN}/{name}".format(**run) for run in experiment_runs(experiment)]
 
 
+def required_runs(wildcards):
+    """The trained runs a model requires (same experiment, unit and seed), by role."""
+    model = resolved_model(config, wildcards.experiment, wildcards.model)
+    return {
+        f"requires_{role}": f"{RUN}/model.pt".format(**{**dict(wildcards), "model": required})
+        for role, required in model["requires"].items()
+    }
+
+
 def quantum_models(experiment):
-    exp = config["experiments"][experiment]
-    return [m for m in exp["models"] if config["models"][m].get("quantum")]
+    return [m for m in exp(experiment)["models"] if resolved_model(config, experiment, m)["quantum"]]
+
+
+def reference_name(experiment, unit):
+    e = exp(experiment)
+    return reference_tag(unit, classes(config, experiment), dataset_info(e["dataset"]).n_classes)
 
 
 def experiment_outputs(experiments):
     """What a target builds: each experiment's tables and figures."""
     outputs = []
     for experiment in experiments:
-        exp = config["experiments"][experiment]
+        e = exp(experiment)
         figures = f"{RESULTS}/{experiment}/figures"
         outputs += [
             f"{RESULTS}/{experiment}/tables/scores.csv",
             f"{RESULTS}/{experiment}/tables/table.md",
             f"{figures}/loss_curves.png",
         ]
-        outputs += [f"{figures}/samples_class{cls}.png" for cls in exp["classes"]]
-        study = settings(experiment)["scoring"].get("sample_size_study")
+        outputs += [f"{figures}/samples_{unit}.png" for unit in units(config, experiment)]
+        study = section(config, experiment, None, "scoring").get("sample_size_study")
         if study and study.get("class") is not None:
-            name = f"fid_vs_n_{exp['dataset']}_class{study['class']}"
-            outputs += [f"{RESULTS}/{experiment}/figures/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
+            name = f"fid_vs_n_{e['dataset']}_class{study['class']}"
+            outputs += [f"{figures}/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
         if quantum_models(experiment):
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
     return outputs
+
+
+def target_outputs(target):
+    return experiment_outputs(target_experiments(config, target)) + [f"{RESULTS}/claims/{target}.md"]

@@ -1,10 +1,14 @@
+# Raw files need the internet (or a mirror) and are verified on the machine that runs Snakemake.
+localrules:
+    prepare_data,
+    fetch_weights,
+
+
 rule prepare_data:
     output:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
-    params:
-        mirror=lambda w: f"--mirror {shlex.quote(config['data']['mirror'])}" if config["data"].get("mirror") else "",
     log:
         f"{LOGS}/prepare_data/{{dataset}}.log",
     shell:
-        "qgen prepare-data --dataset {wildcards.dataset} --root {DATA} {params.mirror} "
+        "qgen prepare-data --dataset {wildcards.dataset} --root {DATA} {MIRROR_ARG} "
         "--record {output.prepared} > {log} 2>&1"

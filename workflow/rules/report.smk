@@ -1,5 +1,5 @@
 def paper_table_arg(wildcards):
-    stem = config["experiments"][wildcards.experiment].get("paper_table")
+    stem = exp(wildcards.experiment).get("paper_table")
     if not stem:
         return ""
     return "--paper " + shlex.quote(str(Path(config["paper_results_dir"]) / f"{stem}.csv"))
@@ -27,39 +27,46 @@ rule table:
         "--outdir {params.outdir} > {log} 2>&1"
 
 
-def class_samples(wildcards):
-    exp = config["experiments"][wildcards.experiment]
+def unit_samples(wildcards):
+    """The first seed's samples of every model of one unit."""
+    e = exp(wildcards.experiment)
     return [
-        f"{RUN}/samples.npz".format(experiment=wildcards.experiment, dataset=exp["dataset"],
-                                     cls=wildcards.cls, model=model, seed=exp["seeds"][0])
-        for model in exp["models"]
+        f"{RUN}/samples.npz".format(
+            experiment=wildcards.experiment, dataset=e["dataset"], unit=wildcards.unit, model=model, seed=e["seeds"][0]
+        )
+        for model in e["models"]
     ]
 
 
 rule figure_samples:
     input:
-        class_samples,
+        unit_samples,
     output:
         report(
-            f"{RESULTS}/{{experiment}}/figures/samples_class{{cls}}.png",
+            f"{RESULTS}/{{experiment}}/figures/samples_{{unit}}.png",
             caption="../report/samples.rst",
             category="Samples",
             subcategory="{experiment}",
         ),
     params:
-        models=lambda w: " ".join(config["experiments"][w.experiment]["models"]),
+        job=lambda w: slice_arg(figure_slice(config, w.experiment)),
+        models=lambda w: " ".join(exp(w.experiment)["models"]),
     log:
-        f"{LOGS}/figures/{{experiment}}_samples_class{{cls}}.log",
+        f"{LOGS}/figures/{{experiment}}_samples_{{unit}}.log",
     shell:
-        "qgen figure samples --inputs {input} --labels {params.models} "
-        "--title '{wildcards.experiment}, class {wildcards.cls}' --out {output} > {log} 2>&1"
+        "qgen figure samples --job {params.job} --inputs {input} --labels {params.models} "
+        "--title '{wildcards.experiment}, {wildcards.unit}' --out {output} > {log} 2>&1"
 
 
 rule figure_losses:
     input:
         lambda w: run_files(w.experiment, "losses.csv"),
     output:
-        report(f"{RESULTS}/{{experiment}}/figures/loss_curves.png", caption="../report/training.rst", category="Training"),
+        report(
+            f"{RESULTS}/{{experiment}}/figures/loss_curves.png",
+            caption="../report/training.rst",
+            category="Training",
+        ),
     log:
         f"{LOGS}/figures/{{experiment}}_loss_curves.log",
     shell:
@@ -70,7 +77,11 @@ rule figure_quantum_grads:
     input:
         lambda w: run_files(w.experiment, "quantum_grads.csv"),
     output:
-        report(f"{RESULTS}/{{experiment}}/figures/quantum_grads.png", caption="../report/training.rst", category="Training"),
+        report(
+            f"{RESULTS}/{{experiment}}/figures/quantum_grads.png",
+            caption="../report/training.rst",
+            category="Training",
+        ),
     log:
         f"{LOGS}/figures/{{experiment}}_quantum_grads.log",
     shell:
@@ -79,26 +90,31 @@ rule figure_quantum_grads:
 
 rule figure_circuit:
     output:
-        report(f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png", caption="../report/circuit.rst", category="Circuit"),
+        report(
+            f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png",
+            caption="../report/circuit.rst",
+            category="Circuit",
+        ),
     params:
-        job=job_arg,
+        job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
     log:
         f"{LOGS}/figures/{{experiment}}_circuit_{{model}}.log",
     shell:
         "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"
 
 
-def claims_stand_ins(wildcards):
+def claims_experiments(wildcards):
+    """Each experiment of a target as EXPERIMENT=STUDY:DATASET (stands_for if it stands in)."""
     args = []
-    for experiment in config["targets"][wildcards.target]:
-        exp = config["experiments"][experiment]
-        args.append(f"--stands-for {experiment}={exp.get('stands_for') or exp['dataset']}")
+    for experiment in target_experiments(config, wildcards.target):
+        e = exp(experiment)
+        args.append(f"--experiment {experiment}={e['study']}:{e.get('stands_for') or e['dataset']}")
     return " ".join(args)
 
 
 rule claims:
     input:
-        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in config["targets"][w.target]],
+        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in target_experiments(config, w.target)],
     output:
         csv=f"{RESULTS}/claims/{{target}}.csv",
         markdown=report(
@@ -107,39 +123,51 @@ rule claims:
             category="Claims",
         ),
     params:
-        stand_ins=claims_stand_ins,
+        job=lambda w: slice_arg(claims_slice(w.target)),
         paper_dir=config["paper_results_dir"],
     log:
         f"{LOGS}/claims/{{target}}.log",
     shell:
-        "qgen claims --scores {input} {params.stand_ins} --paper-dir {params.paper_dir} "
+        "qgen claims --job {params.job} --scores {input} --paper-dir {params.paper_dir} "
         "--title {wildcards.target} --out-csv {output.csv} --out-md {output.markdown} > {log} 2>&1"
+
+
+def claims_slice(target):
+    """What a claims report depends on: each experiment's study, stand-in, comparisons, smoke flag."""
+    out = {}
+    for experiment in target_experiments(config, target):
+        e = exp(experiment)
+        out[experiment] = {
+            "study": e["study"],
+            "dataset": e.get("stands_for") or e["dataset"],
+            "stands_in_for": e.get("stands_for"),
+            "comparisons": e.get("comparisons"),
+            "smoke": bool(e.get("smoke", False)),
+        }
+    return {"experiments": out}
 
 
 rule fid_vs_sample_size:
     input:
-        samples=class_samples,
+        samples=unit_samples,
         prepared=f"{DATA}/{{dataset}}/prepared.json",
-        features=lambda w: feature_file(settings(w.experiment)["scoring"]["features"], w.dataset),
-        reference_features=reference_feature_file,
+        features=lambda w: feature_file(section(config, w.experiment, None, "scoring")["features"], w.dataset),
+        reference_features=lambda w: reference_feature_file(w.experiment, w.dataset, w.unit),
     output:
-        csv=f"{RESULTS}/{{experiment}}/tables/fid_vs_n_{{dataset}}_class{{cls}}.csv",
+        csv=f"{RESULTS}/{{experiment}}/tables/fid_vs_n_{{dataset}}_class{{unit}}.csv",
         png=report(
-            f"{RESULTS}/{{experiment}}/figures/fid_vs_n_{{dataset}}_class{{cls}}.png",
+            f"{RESULTS}/{{experiment}}/figures/fid_vs_n_{{dataset}}_class{{unit}}.png",
             caption="../report/fid_vs_n.rst",
             category="Sample size",
         ),
     params:
-        job=lambda w: shlex.quote(dumps_slice(job_slice(config, w.experiment))),
-        models=lambda w: " ".join(config["experiments"][w.experiment]["models"]),
-        feature=lambda w: settings(w.experiment)["scoring"]["features"],
-        sizes=lambda w: " ".join(map(str, settings(w.experiment)["scoring"]["sample_size_study"]["sizes"])),
-        repeats=lambda w: settings(w.experiment)["scoring"]["sample_size_study"]["repeats"],
+        job=lambda w: slice_arg(score_slice(config, w.experiment)),
+        models=lambda w: " ".join(exp(w.experiment)["models"]),
+        feature=lambda w: section(config, w.experiment, None, "scoring")["features"],
     log:
-        f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{cls}}.log",
+        f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{unit}}.log",
     shell:
-        "qgen fid-vs-n --job {params.job} --cls {wildcards.cls} --samples {input.samples} "
+        "qgen fid-vs-n --job {params.job} --unit {wildcards.unit} --samples {input.samples} "
         "--labels {params.models} --data-root {DATA} --features {params.feature}={input.features} "
         "--reference-features {input.reference_features} "
-        "--sizes {params.sizes} --repeats {params.repeats} "
         "--out-csv {output.csv} --out-png {output.png} > {log} 2>&1"

@@ -5,14 +5,12 @@ rule sample:
         samples=f"{RUN}/samples.npz",
         provenance=f"{RUN}/samples.json",
     params:
-        n=lambda w: settings(w.experiment)["sampling"]["n_samples"],
-        batch=lambda w: settings(w.experiment)["sampling"]["batch_size"],
-        device=lambda w: settings(w.experiment)["training"].get("device", "cpu"),
-    threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+        job=lambda w: slice_arg(sample_slice(config, w.experiment, w.model)),
+    threads: THREADS
     log:
         f"{LOGS}/sample/{RUN_LOG}.log",
     benchmark:
         f"{LOGS}/benchmarks/sample/{RUN_LOG}.tsv"
     shell:
-        "qgen sample --model-file {input.model} --out {output.samples} --n-samples {params.n} "
-        "--batch-size {params.batch} --device {params.device} --threads {threads} > {log} 2>&1"
+        "qgen sample --job {params.job} --model-file {input.model} --out {output.samples} "
+        "--device {DEVICE} --threads {threads} > {log} 2>&1"

@@ -5,31 +5,30 @@ def feature_file(name, dataset):
     return f"{RESOURCES}/weights/{name}.pth"
 
 
+def scoring(wildcards):
+    return section(config, wildcards.experiment, wildcards.model, "scoring")
+
+
 def feature_inputs(wildcards):
-    scoring = settings(wildcards.experiment)["scoring"]
-    names = {scoring["features"]}
-    if "paper" in scoring["protocols"]:
-        names.add(scoring["paper_features"])
+    s = scoring(wildcards)
+    names = {s["features"]} | ({s["paper_features"]} if "paper" in s["protocols"] else set())
     return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
 
 
-def reference_feature_file(wildcards):
-    """The standard protocol's reference features: extracted once per class, not per run."""
-    scoring = settings(wildcards.experiment)["scoring"]
+def reference_feature_file(experiment, dataset, unit, model=None):
+    """The standard protocol's reference features: extracted once per unit, shared by all runs."""
+    s = section(config, experiment, model, "scoring")
     return (
-        f"{RESOURCES}/reference_features/{wildcards.dataset}/{scoring['features']}/"
-        f"{scoring['reference_split']}_class{wildcards.cls}.npz"
+        f"{RESOURCES}/reference_features/{dataset}/{s['features']}/"
+        f"{s['reference_split']}_{reference_name(experiment, unit)}.npz"
     )
 
 
 def score_reference_inputs(wildcards):
-    if "standard" not in settings(wildcards.experiment)["scoring"]["protocols"]:
+    if "standard" not in scoring(wildcards)["protocols"]:
         return {}
-    return {"reference_features": reference_feature_file(wildcards)}
-
-
-def feature_args(wildcards, input):
-    return " ".join(f"--features {k.removeprefix('features_')}={v}" for k, v in input.items() if k.startswith("features_"))
+    w = wildcards
+    return {"reference_features": reference_feature_file(w.experiment, w.dataset, w.unit, w.model)}
 
 
 rule fetch_weights:
@@ -43,6 +42,7 @@ rule fetch_weights:
         ),
     log:
         f"{LOGS}/fetch_weights/{{feature}}.log",
+    cache: "omit-software"
     shell:
         "qgen fetch-weights --name {wildcards.feature} --out {output} {params.local} > {log} 2>&1"
 
@@ -54,11 +54,12 @@ rule train_feature_classifier:
         f"{RESOURCES}/features/{{dataset}}/classifier.pt",
     params:
         epochs=config["metrics"]["classifier_epochs"],
+    threads: THREADS
     log:
         f"{LOGS}/train_feature_classifier/{{dataset}}.log",
     shell:
         "qgen train-features --dataset {wildcards.dataset} --data-root {DATA} "
-        "--epochs {params.epochs} --out {output} > {log} 2>&1"
+        "--epochs {params.epochs} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule reference_features:
@@ -66,14 +67,16 @@ rule reference_features:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
         weights=lambda w: feature_file(w.feature, w.dataset),
     output:
-        f"{RESOURCES}/reference_features/{{dataset}}/{{feature}}/{{split}}_class{{cls}}.npz",
+        f"{RESOURCES}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.npz",
+    threads: THREADS
     log:
-        f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_class{{cls}}.log",
+        f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.log",
     benchmark:
-        f"{LOGS}/benchmarks/reference_features/{{dataset}}/{{feature}}/{{split}}_class{{cls}}.tsv"
+        f"{LOGS}/benchmarks/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.tsv"
     shell:
         "qgen reference-features --dataset {wildcards.dataset} --data-root {DATA} --split {wildcards.split} "
-        "--cls {wildcards.cls} --features {wildcards.feature}={input.weights} --out {output} > {log} 2>&1"
+        "--reference {wildcards.ref} --features {wildcards.feature}={input.weights} --out {output} "
+        "--device {DEVICE} --threads {threads} > {log} 2>&1"
 
 
 rule score:
@@ -81,21 +84,24 @@ rule score:
         unpack(feature_inputs),
         unpack(score_reference_inputs),
         samples=f"{RUN}/samples.npz",
+        train_record=f"{RUN}/train.json",
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         scores=f"{RUN}/scores.json",
     params:
-        job=job_arg,
-        features=feature_args,
+        job=lambda w: slice_arg(score_slice(config, w.experiment, w.model)),
+        features=lambda w, input: " ".join(
+            f"--features {k.removeprefix('features_')}={v}" for k, v in input.items() if k.startswith("features_")
+        ),
         references=lambda w, input: (
             f"--reference-features {input.reference_features}" if "reference_features" in input.keys() else ""
         ),
-    threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+    threads: THREADS
     log:
         f"{LOGS}/score/{RUN_LOG}.log",
     benchmark:
         f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
     shell:
-        "qgen score --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
+        "qgen score --job {params.job} --unit {wildcards.unit} --train-record {input.train_record} "
         "--samples {input.samples} --data-root {DATA} {params.features} {params.references} "
-        "--out {output.scores} > {log} 2>&1"
+        "--out {output.scores} --device {DEVICE} --threads {threads} > {log} 2>&1"

@@ -1,19 +1,24 @@
 rule train:
     input:
+        unpack(required_runs),
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         model=f"{RUN}/model.pt",
         losses=f"{RUN}/losses.csv",
+        epochs=f"{RUN}/epochs.csv",
         quantum_grads=f"{RUN}/quantum_grads.csv",
         provenance=f"{RUN}/train.json",
     params:
-        job=job_arg,
+        job=lambda w: slice_arg(train_slice(config, w.experiment, w.model)),
+        requires=lambda w, input: " ".join(
+            f"--requires {k.removeprefix('requires_')}={v}" for k, v in input.items() if k.startswith("requires_")
+        ),
         outdir=lambda w, output: str(Path(output.model).parent),
-    threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+    threads: THREADS
     log:
         f"{LOGS}/train/{RUN_LOG}.log",
     benchmark:
         f"{LOGS}/benchmarks/train/{RUN_LOG}.tsv"
     shell:
-        "qgen train --job {params.job} --cls {wildcards.cls} --seed {wildcards.seed} "
-        "--data-root {DATA} --outdir {params.outdir} > {log} 2>&1"
+        "qgen train --job {params.job} --unit {wildcards.unit} --seed {wildcards.seed} {params.requires} "
+        "--data-root {DATA} --outdir {params.outdir} --device {DEVICE} --threads {threads} > {log} 2>&1"

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from qgen.atomic import atomic_path
-from qgen.cli.common import add_job_args, job_from_args
+from qgen.cli.common import add_execution_args, add_job_args, job_from_args
 
 
 def fetch_weights(args: argparse.Namespace) -> None:
@@ -26,38 +26,45 @@ def fetch_weights(args: argparse.Namespace) -> None:
 
 def train_features(args: argparse.Namespace) -> None:
     from qgen.data import dataset_info, load_split
+    from qgen.determinism import set_determinism
     from qgen.metrics.classifier import train_feature_classifier
 
+    set_determinism(args.seed, args.threads)
     data = load_split(args.dataset, Path(args.data_root), "train")
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    train_feature_classifier(
+    model = train_feature_classifier(
         data.images, data.labels, dataset_info(args.dataset).n_classes,
-        seed=args.seed, epochs=args.epochs, save_path=out,
+        seed=args.seed, epochs=args.epochs, save_path=out, progress=not args.quiet,
     )
-    print(f"feature classifier for {args.dataset}: {out}")
+    print(f"feature classifier for {args.dataset}: {out} (training accuracy {model.train_accuracy:.3f})")
 
 
 def score(args: argparse.Namespace) -> None:
     import numpy as np
 
+    from qgen.config import score_slice
+    from qgen.determinism import set_determinism
     from qgen.evaluate import score_run
-    from qgen.provenance import provenance, write_json
-    from qgen.train import set_determinism
+    from qgen.paths import unit_classes
+    from qgen.provenance import provenance, read_json, write_json
 
-    job = job_from_args(args)
-    set_determinism(args.seed, args.threads)
+    job = job_from_args(args, score_slice)
+    trained = read_json(Path(args.train_record))
+    train_job, seed = trained["config"], trained["seed"]
+    set_determinism(seed, args.threads)
     weights = dict(item.split("=", 1) for item in args.features)
     generated = np.load(args.samples)["images"]
-    scores = score_run(job, args.cls, args.seed, generated, Path(args.data_root),
+    classes = unit_classes(args.unit, job["classes"])
+    scores = score_run(job["scoring"], job["dataset"], classes, seed, generated, Path(args.data_root),
                        {k: Path(v) for k, v in weights.items()}, device=args.device,
                        reference_features=Path(args.reference_features) if args.reference_features else None)
     run = {
-        "experiment": job["experiment"], "dataset": job["dataset"], "class": args.cls,
-        "model": job.get("model_name"), "seed": args.seed,
-        "n_train": job["training"].get("n_train_per_class"),
+        "experiment": job["experiment"], "dataset": job["dataset"], "unit": args.unit,
+        "model": train_job["model"]["name"], "seed": seed,
+        "n_train": train_job["training"].get("n_train_per_class"),
     }
-    record = provenance("score", job, args.seed, samples=args.samples, feature_weights=weights)
+    record = provenance("score", job, seed, samples=args.samples, train_record=args.train_record,
+                        feature_weights=weights)
     write_json(Path(args.out), {"run": run, "scores": scores, "provenance": record})
     for s in scores:
         print(f"{s['protocol']:>8} {s['metric']:<16} {s['value']:.4f}")
@@ -66,98 +73,105 @@ def score(args: argparse.Namespace) -> None:
 def reference_features(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from qgen.data import load_split
+    from qgen.data import dataset_info, load_split
+    from qgen.determinism import set_determinism
     from qgen.metrics.features import build_feature_extractor, extract_features
+    from qgen.paths import reference_classes
 
+    set_determinism(0, args.threads)
     name, weights = args.features.split("=", 1)
-    refs = load_split(args.dataset, Path(args.data_root), args.split, classes=[args.cls])
-    features = extract_features(build_feature_extractor(name, weights_path=Path(weights)), refs.images)
-    out = Path(args.out)
-    with atomic_path(out) as tmp:
+    classes = reference_classes(args.reference, dataset_info(args.dataset).n_classes)
+    refs = load_split(args.dataset, Path(args.data_root), args.split, classes=classes)
+    extractor = build_feature_extractor(name, weights_path=Path(weights), device=args.device)
+    features = extract_features(extractor, refs.images, progress=not args.quiet)
+    with atomic_path(Path(args.out)) as tmp:
         np.savez(tmp, features=features, indices=refs.indices)
-    print(f"{len(features)} x {features.shape[1]} {name} features of {args.dataset} {args.split} class {args.cls}")
+    print(f"{len(features)} x {features.shape[1]} {name} features of {args.dataset} {args.split} {args.reference}")
 
 
 def fid_vs_n(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
 
+    from qgen.config import score_slice
     from qgen.data import load_split
+    from qgen.evaluate import load_reference_features
     from qgen.metrics.features import build_feature_extractor, extract_features
     from qgen.metrics.frechet import fid_sample_size_study, summarise_sample_size_study
+    from qgen.paths import unit_classes
     from qgen.report.figures import fid_vs_sample_size
 
-    from qgen.evaluate import load_reference_features
-
-    job = job_from_args(args)
+    job = job_from_args(args, score_slice)
     scoring = job["scoring"]
+    study = scoring["sample_size_study"]
     name, weights = args.features.split("=", 1)
     extractor = build_feature_extractor(name, weights_path=Path(weights))
-    refs = load_split(job["dataset"], Path(args.data_root), scoring["reference_split"], classes=[args.cls]).images
+    classes = unit_classes(args.unit, job["classes"])
+    refs = load_split(job["dataset"], Path(args.data_root), scoring["reference_split"], classes=classes).images
     ref_features = load_reference_features(Path(args.reference_features), len(refs))
     summaries = []
     for label, path in zip(args.labels, args.samples):
-        study = fid_sample_size_study(
+        sizes = study["sizes"]
+        result = fid_sample_size_study(
             extract_features(extractor, np.load(path)["images"]), ref_features,
-            sizes=args.sizes, repeats=args.repeats, seed=0,
+            sizes=sizes, repeats=study["repeats"], seed=0,
         )
-        summaries.append(summarise_sample_size_study(study).assign(model=label, features=name, n_ref=len(refs)))
+        summaries.append(summarise_sample_size_study(result).assign(model=label, features=name, n_ref=len(refs)))
     summary = pd.concat(summaries, ignore_index=True)
-    out_csv = Path(args.out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(out_csv, index=False)
-    title = f"{job['experiment']}, class {args.cls}: FID vs sample size ({name} features, {len(refs)} reals)"
+    with atomic_path(Path(args.out_csv)) as tmp:
+        summary.to_csv(tmp, index=False)
+    title = f"{job['experiment']}, class {args.unit}: FID vs sample size ({name} features, {len(refs)} reals)"
     fid_vs_sample_size(summary, Path(args.out_png), title, paper_n=scoring["paper_n_samples"])
     print(summary.to_string(index=False))
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fetch-weights", help="get a metric network's weights (download once or local copy)")
-    p.add_argument("--name", required=True)
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("fetch-weights", help="get a metric network's weights (download once or a local copy)")
+    p.add_argument("--name", required=True, help="inception_fid or inception_torchvision")
+    p.add_argument("--out", required=True, help="where the verified weight file is linked")
     p.add_argument("--local", help="a local copy of the weight file (checked against its checksum)")
     p.set_defaults(handler=fetch_weights)
 
     p = sub.add_parser("train-features", help="train the offline feature classifier on a training split")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--data-root", required=True)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--dataset", required=True, help="a dataset name of qgen.data")
+    p.add_argument("--data-root", required=True, help="prepared data folder (resources/data)")
+    p.add_argument("--epochs", type=int, required=True, help="training epochs (config metrics.classifier_epochs)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the classifier (default 0)")
+    p.add_argument("--out", required=True, help="classifier weights (.pt)")
+    add_execution_args(p)
     p.set_defaults(handler=train_features)
 
     p = sub.add_parser("score", help="score one run's samples under the configured protocols")
     add_job_args(p)
-    p.add_argument("--cls", type=int, required=True)
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--samples", required=True)
-    p.add_argument("--data-root", required=True)
-    p.add_argument("--features", action="append", default=[], help="NAME=WEIGHTS_PATH, repeatable")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--unit", required=True, help="the class the run was trained on, or 'all'")
+    p.add_argument("--train-record", required=True, help="the run's train.json (model name, seed, training size)")
+    p.add_argument("--samples", required=True, help="the run's samples.npz")
+    p.add_argument("--data-root", required=True, help="prepared data folder (resources/data)")
+    p.add_argument("--features", action="append", default=[], metavar="NAME=WEIGHTS",
+                   help="a feature network's weights, repeatable")
     p.add_argument("--reference-features", help="the references' features, from reference-features")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="scores.json")
+    add_execution_args(p)
     p.set_defaults(handler=score)
 
-    p = sub.add_parser("reference-features", help="features of a class's reference images, once for all runs")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--data-root", required=True)
-    p.add_argument("--split", required=True)
-    p.add_argument("--cls", type=int, required=True)
-    p.add_argument("--features", required=True, help="NAME=WEIGHTS_PATH")
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("reference-features", help="features of a unit's reference images, once for all runs")
+    p.add_argument("--dataset", required=True, help="a dataset name of qgen.data")
+    p.add_argument("--data-root", required=True, help="prepared data folder (resources/data)")
+    p.add_argument("--split", required=True, help="the held-out split, e.g. test")
+    p.add_argument("--reference", required=True, help="class<N>, all, or classes<A>-<B>-...")
+    p.add_argument("--features", required=True, metavar="NAME=WEIGHTS", help="the feature network")
+    p.add_argument("--out", required=True, help="features (.npz)")
+    add_execution_args(p)
     p.set_defaults(handler=reference_features)
 
     p = sub.add_parser("fid-vs-n", help="how FID depends on the number of generated images")
     add_job_args(p, model=False)
-    p.add_argument("--cls", type=int, required=True)
-    p.add_argument("--samples", nargs="+", required=True)
-    p.add_argument("--labels", nargs="+", required=True)
-    p.add_argument("--data-root", required=True)
-    p.add_argument("--features", required=True, help="NAME=WEIGHTS_PATH")
+    p.add_argument("--unit", required=True, help="the class studied")
+    p.add_argument("--samples", nargs="+", required=True, help="samples.npz of each model")
+    p.add_argument("--labels", nargs="+", required=True, help="model names, in the order of --samples")
+    p.add_argument("--data-root", required=True, help="prepared data folder (resources/data)")
+    p.add_argument("--features", required=True, metavar="NAME=WEIGHTS", help="the feature network")
     p.add_argument("--reference-features", required=True, help="the references' features, from reference-features")
-    p.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 25, 50, 100, 250, 500, 1000])
-    p.add_argument("--repeats", type=int, default=20)
-    p.add_argument("--out-csv", required=True)
-    p.add_argument("--out-png", required=True)
+    p.add_argument("--out-csv", required=True, help="summary table")
+    p.add_argument("--out-png", required=True, help="figure")
     p.set_defaults(handler=fid_vs_n)

@@ -9,7 +9,7 @@ into train/test: the fallback for machines without MNIST's training images), ``d
 from qgen.data import digits as _digits  # noqa: F401  (registers "digits")
 from qgen.data import medmnist_sets as _medmnist_sets  # noqa: F401  (registers MedMNIST flags)
 from qgen.data import mnist as _mnist  # noqa: F401  (registers "mnist", "fashion_mnist", "mnist_t10k")
-from qgen.data.download import MIRROR_ENV, RawFile, md5_file
+from qgen.fetch import MIRROR_ENV, RemoteFile, md5_file
 from qgen.data.errors import DataIntegrityError, DownloadError, MirrorFileMissingError, QgenDataError
 from qgen.data.loading import ImageSet, first_n, load_split
 from qgen.data.prepare import prepare_dataset, split_path
@@ -26,7 +26,7 @@ __all__ = [
     "ImageSet",
     "MirrorFileMissingError",
     "QgenDataError",
-    "RawFile",
+    "RemoteFile",
     "dataset_info",
     "first_n",
     "from_model_tensor",

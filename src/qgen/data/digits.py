@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from qgen.data.download import RawFile
+from qgen.fetch import RemoteFile
 from qgen.data.registry import DATASETS, DatasetInfo, DatasetSpec, Splits
 from qgen.data.splits import stratified_split
 
@@ -44,7 +44,7 @@ class SklearnDigits(DatasetSpec):
                            "scikit-learn load_digits (1797 real 8x8 digits) upscaled to 28x28 MNIST framing")
 
     @property
-    def raw_files(self) -> tuple[RawFile, ...]:
+    def raw_files(self) -> tuple[RemoteFile, ...]:
         return ()
 
     def convert(self, raw: Mapping[str, Path], **options: Any) -> Splits:

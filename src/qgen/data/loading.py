@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from qgen.data.errors import QgenDataError
-from qgen.data.prepare import split_path
+from qgen.fetch import md5_file
+from qgen.data.errors import DataIntegrityError, QgenDataError
+from qgen.data.prepare import MANIFEST, split_path
 from qgen.data.registry import DatasetInfo, dataset_info
 
 
@@ -65,6 +68,7 @@ def load_split(
             f"{path} does not exist: prepare the dataset first "
             f"(qgen.data.prepare_dataset({name!r}, {str(root)!r}) or the pipeline's data rule)"
         )
+    verify_split(root, name, split)
     with np.load(path) as npz:
         images, labels = npz["images"], npz["labels"]
     wanted = _check_classes(info, classes)
@@ -77,6 +81,33 @@ def load_split(
                                 f"which holds {len(indices)}")
         indices = indices[:first]
     return ImageSet(images[indices], labels[indices], indices, info, split)
+
+
+@functools.lru_cache(maxsize=64)
+def _verified(path: str, size: int, mtime_ns: int, expected: str) -> bool:
+    return md5_file(Path(path)) == expected
+
+
+def verify_split(root: Path, name: str, split: str) -> None:
+    """Check a split file against the MD5 its manifest recorded; a truncated or edited file fails
+    here, naming the file and the fix, instead of deep inside a job."""
+    path = split_path(root, name, split)
+    folder = Path(root) / name
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        expected = manifest["splits"][split]["md5"]
+    except (OSError, ValueError, KeyError):
+        raise QgenDataError(
+            f"{folder / MANIFEST} is missing or does not list split {split!r}: the prepared data is incomplete. "
+            f"Fix: delete {folder} and rerun (snakemake prepares it again)."
+        ) from None
+    stat = path.stat()
+    if not _verified(str(path), stat.st_size, stat.st_mtime_ns, expected):
+        raise DataIntegrityError(
+            f"{path} does not match the MD5 its manifest recorded ({expected}): the file is truncated or was "
+            f"changed after preparation. Fix: delete {folder} and rerun (snakemake prepares it again).",
+            path=path,
+        )
 
 
 def first_n(name: str, root: Path, split: str, n: int, classes: Sequence[int] | None = None) -> ImageSet:

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from qgen.data.download import RawFile
+from qgen.fetch import RemoteFile
 from qgen.data.errors import DataIntegrityError, QgenDataError
 from qgen.data.registry import DATASETS, DatasetInfo, DatasetSpec, Splits
 
@@ -58,12 +58,12 @@ class MedMNIST(DatasetSpec):
                            names, SPLITS, f"MedMNIST {meta['python_class']} at {self.size} px")
 
     @property
-    def raw_files(self) -> tuple[RawFile, ...]:
+    def raw_files(self) -> tuple[RemoteFile, ...]:
         meta = medmnist_info(self.flag)
         url_key, md5_key = f"url{self.suffix}", f"MD5{self.suffix}"
         if url_key not in meta or md5_key not in meta:
             raise QgenDataError(f"the installed medmnist lists no {self.size} px file for {self.flag}")
-        return (RawFile(f"{self.flag}{self.suffix}.npz", meta[md5_key], (meta[url_key],)),)
+        return (RemoteFile(f"{self.flag}{self.suffix}.npz", meta[md5_key], (meta[url_key],)),)
 
     def convert(self, raw: Mapping[str, Path], **options: Any) -> Splits:
         path = raw[f"{self.flag}{self.suffix}.npz"]

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from qgen.data.download import RawFile
+from qgen.fetch import RemoteFile
 from qgen.data.errors import DataIntegrityError
 from qgen.data.idx import read_idx
 from qgen.data.registry import DATASETS, DatasetInfo, DatasetSpec, Splits
@@ -29,6 +29,20 @@ FASHION_MD5 = {
     "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
 }
+# MD5 of the decompressed IDX bytes, which a recompressed copy keeps (qgen.fetch accepts it):
+# Fashion-MNIST's from Debian's dataset-fashion-mnist (the canonical IDX content in other .gz
+# bytes), MNIST's from the canonical files where this machine has them (../shared/data/mnist).
+MNIST_CONTENT_MD5 = {
+    "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
+}
+FASHION_CONTENT_MD5 = {
+    "train-images-idx3-ubyte.gz": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    "train-labels-idx1-ubyte.gz": "9018921c3c673c538a1fc5bad174d6f9",
+    "t10k-images-idx3-ubyte.gz": "8181f5470baa50b63fa0f6fddb340f0a",
+    "t10k-labels-idx1-ubyte.gz": "15d484375f8d13e6eb1aabb0c3f46965",
+}
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -37,9 +51,11 @@ FASHION_CLASSES = (
 _PREFIX = {"train": "train", "test": "t10k"}
 
 
-def _files(prefixes: tuple[str, ...], md5: Mapping[str, str], mirrors: tuple[str, ...]) -> tuple[RawFile, ...]:
+def _files(prefixes: tuple[str, ...], md5: Mapping[str, str], mirrors: tuple[str, ...],
+           content_md5: Mapping[str, str]) -> tuple[RemoteFile, ...]:
     names = [f"{p}-{kind}-idx{n}-ubyte.gz" for p in prefixes for kind, n in (("images", 3), ("labels", 1))]
-    return tuple(RawFile(name, md5[name], tuple(m + name for m in mirrors)) for name in names)
+    return tuple(RemoteFile(name, md5[name], tuple(m + name for m in mirrors), content_md5=content_md5.get(name))
+                 for name in names)
 
 
 def read_idx_split(raw: Mapping[str, Path], prefix: str) -> tuple[np.ndarray, np.ndarray]:
@@ -62,9 +78,10 @@ class IdxDataset(DatasetSpec):
     """A dataset published as MNIST-style IDX files with ``train`` and ``test`` splits."""
 
     def __init__(self, name: str, class_names: tuple[str, ...], md5: Mapping[str, str],
-                 mirrors: tuple[str, ...], mirror_subdir: str, description: str) -> None:
+                 mirrors: tuple[str, ...], mirror_subdir: str, description: str,
+                 content_md5: Mapping[str, str]) -> None:
         self._info = DatasetInfo(name, 1, 28, len(class_names), class_names, ("train", "test"), description)
-        self._files = _files(tuple(_PREFIX.values()), md5, mirrors)
+        self._files = _files(tuple(_PREFIX.values()), md5, mirrors, content_md5)
         self.mirror_subdir = mirror_subdir
 
     @property
@@ -72,7 +89,7 @@ class IdxDataset(DatasetSpec):
         return self._info
 
     @property
-    def raw_files(self) -> tuple[RawFile, ...]:
+    def raw_files(self) -> tuple[RemoteFile, ...]:
         return self._files
 
     def convert(self, raw: Mapping[str, Path], **options: Any) -> Splits:
@@ -97,8 +114,8 @@ class MnistT10k(DatasetSpec):
                            "MNIST test split divided 80/20 per digit (fallback: no MNIST training images here)")
 
     @property
-    def raw_files(self) -> tuple[RawFile, ...]:
-        return _files(("t10k",), MNIST_MD5, MNIST_MIRRORS)
+    def raw_files(self) -> tuple[RemoteFile, ...]:
+        return _files(("t10k",), MNIST_MD5, MNIST_MIRRORS, MNIST_CONTENT_MD5)
 
     def convert(self, raw: Mapping[str, Path], **options: Any) -> Splits:
         images, labels = read_idx_split(raw, "t10k")
@@ -110,14 +127,14 @@ class MnistT10k(DatasetSpec):
 def mnist() -> DatasetSpec:
     """MNIST, 60,000 training and 10,000 test digits."""
     return IdxDataset("mnist", tuple(str(d) for d in range(10)), MNIST_MD5, MNIST_MIRRORS, "mnist",
-                      "MNIST handwritten digits (LeCun et al.)")
+                      "MNIST handwritten digits (LeCun et al.)", MNIST_CONTENT_MD5)
 
 
 @DATASETS.register("fashion_mnist")
 def fashion_mnist() -> DatasetSpec:
     """Fashion-MNIST: same format and sizes as MNIST, ten clothing classes."""
     return IdxDataset("fashion_mnist", FASHION_CLASSES, FASHION_MD5, FASHION_MIRRORS, "fashion_mnist",
-                      "Fashion-MNIST (Zalando Research)")
+                      "Fashion-MNIST (Zalando Research)", FASHION_CONTENT_MD5)
 
 
 @DATASETS.register("mnist_t10k")

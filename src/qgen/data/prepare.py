@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from qgen.atomic import atomic_file
-from qgen.data.download import fetch_raw, md5_file, resolve_mirror
+from qgen.fetch import fetch, md5_file, resolve_mirror
 from qgen.data.errors import DataIntegrityError
 from qgen.data.registry import DatasetSpec, check_standard, get_dataset
 
@@ -74,7 +74,7 @@ def prepare_dataset(name: str, root: Path, mirror: Path | None = None, **options
 
 def _fetch_all(spec: DatasetSpec, raw_dir: Path, mirror: Path | None) -> dict[str, Path]:
     files = list(spec.raw_files)
-    return {f.filename: fetch_raw(f, raw_dir, mirror, spec.mirror_subdir, files) for f in files}
+    return {f.filename: fetch(f, raw_dir, mirror=mirror, subdir=spec.mirror_subdir, all_files=files) for f in files}
 
 
 def _drop_bad_raw(exc: DataIntegrityError, raw_dir: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from qgen.data.download import RawFile
+from qgen.fetch import RemoteFile
 from qgen.data.errors import QgenDataError
 from qgen.registry import Registry
 
@@ -52,7 +52,7 @@ class DatasetSpec(abc.ABC):
 
     @property
     @abc.abstractmethod
-    def raw_files(self) -> tuple[RawFile, ...]:
+    def raw_files(self) -> tuple[RemoteFile, ...]:
         """The published files to fetch (may be empty for datasets shipped with a package)."""
 
     @abc.abstractmethod

@@ -109,6 +109,24 @@ class Family(nn.Module, abc.ABC):
         # Required runs are frozen and kept out of this family's parameters and state dict.
         self._required = {k: v.eval().requires_grad_(False) for k, v in (requires or {}).items()}
 
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> list[str]:
+        """Problems with a resolved model's settings (its options and sections), before any job runs."""
+        import jsonschema
+
+        schema = {**cls.options_schema, "properties": {**cls.options_schema.get("properties", {}),
+                                                       **{s: {"type": "object"} for s in cls.sections}}}
+        problems = []
+        for err in jsonschema.Draft202012Validator(schema).iter_errors(dict(settings)):
+            key = ".".join(str(p) for p in err.absolute_path)
+            if err.validator == "additionalProperties":
+                extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+                known = ", ".join(sorted(err.schema.get("properties", {})))
+                problems.append(f"{key or 'options'}: unknown key(s) {', '.join(map(repr, extra))}; known: {known}")
+            else:
+                problems.append(f"{key + ': ' if key else ''}{err.message}")
+        return problems
+
     def required(self, role: str) -> "Family":
         """The trained run given for ``role``."""
         return self._required[role]

@@ -25,11 +25,24 @@ class DDPM(Family):
     sections = ("diffusion",)
     options_schema = {
         "type": "object",
+        "additionalProperties": False,
         "required": ["denoiser"],
         "properties": {
             "denoiser": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
         },
     }
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> list[str]:
+        """The family's keys, then the chosen denoiser's own options."""
+        problems = super().check_settings(settings)
+        denoiser = settings.get("denoiser") or {}
+        if problems or denoiser.get("name") not in DENOISERS:
+            return problems or [f"denoiser.name: {denoiser.get('name')!r} is unknown; known: {', '.join(DENOISERS.names())}"]
+        import jsonschema
+
+        schema = getattr(DENOISERS.get(denoiser["name"]), "options_schema", {"type": "object"})
+        return [f"denoiser: {err.message}" for err in jsonschema.Draft202012Validator(schema).iter_errors(denoiser)]
 
     def __init__(
         self,

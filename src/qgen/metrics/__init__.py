@@ -32,7 +32,7 @@ from qgen.metrics.scores import (
 )
 from qgen.metrics.ssim import ssim_nearest, ssim_paired, ssim_random_pairs, ssim_values
 from qgen.metrics.torchmetrics_path import torchmetrics_fid, torchmetrics_inception_score, torchmetrics_kid
-from qgen.metrics.weights import WEIGHT_SPECS, WeightsError, WeightSpec, fetch_weights, file_checksum
+from qgen.metrics.weights import WEIGHT_SPECS, fetch_weights
 
 __all__ = [
     "FEATURES",
@@ -42,8 +42,6 @@ __all__ = [
     "KIDResult",
     "LogitsView",
     "WEIGHT_SPECS",
-    "WeightSpec",
-    "WeightsError",
     "adaptive_subset_size",
     "build_feature_extractor",
     "cut_strip",
@@ -51,7 +49,6 @@ __all__ = [
     "fetch_weights",
     "fid_from_features",
     "fid_sample_size_study",
-    "file_checksum",
     "frechet_distance",
     "gaussian_stats",
     "inception_score_from_logits",

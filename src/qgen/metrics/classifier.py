@@ -12,8 +12,9 @@ from typing import Any, Optional, Union
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
-from qgen.metrics.features import FeatureExtractor
+from qgen.metrics.extractor import FeatureExtractor
 from qgen.metrics.images import ImageBatch, to_float_nchw
 from qgen.metrics.weights import PathLike
 
@@ -50,7 +51,10 @@ class FeatureClassifier(FeatureExtractor):
 
 def save_feature_classifier(model: FeatureClassifier, path: PathLike, **metadata: Any) -> None:
     """Save config + state dict (+ metadata such as training accuracy) to `path`."""
-    torch.save({"config": model.config, "state_dict": model.state_dict(), "metadata": metadata}, path)
+    from qgen.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        torch.save({"config": model.config, "state_dict": model.state_dict(), "metadata": metadata}, tmp)
 
 
 def load_feature_classifier(path: PathLike, map_location: Union[str, torch.device] = "cpu") -> FeatureClassifier:
@@ -72,6 +76,7 @@ def train_feature_classifier(
     image_size: int = 28,
     feat_dim: int = 128,
     save_path: Optional[PathLike] = None,
+    progress: bool = False,
 ) -> FeatureClassifier:
     """Train the feature classifier on (N, H, W[, C]) uint8 images; deterministic for a given seed.
 
@@ -91,7 +96,7 @@ def train_feature_classifier(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
-    for _ in range(epochs):
+    for _ in tqdm(range(epochs), desc="feature classifier epochs", disable=not progress):
         order = torch.randperm(x.shape[0], generator=gen)
         for start in range(0, x.shape[0], batch_size):
             idx = order[start : start + batch_size]

@@ -23,7 +23,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm import tqdm
 
+from qgen.metrics.classifier import load_feature_classifier
+from qgen.metrics.extractor import FeatureExtractor, LogitsView
 from qgen.metrics.images import ImageBatch, to_float_nchw
 from qgen.metrics.weights import PathLike, fetch_weights
 from qgen.registry import Registry
@@ -32,57 +35,6 @@ DEFAULT_CACHE_DIR = Path("resources") / "weights"
 
 FeatureFactory = Callable[..., "FeatureExtractor"]
 FEATURES: Registry[FeatureFactory] = Registry("feature extractor")
-
-
-class FeatureExtractor(nn.Module):
-    """Base class: input preparation shared by all feature networks.
-
-    Subclasses set `input_size` (None: the network resizes itself), `in_channels`,
-    `num_features` and `num_classes`, and implement `features_and_logits` on prepared input.
-    """
-
-    input_size: Optional[int] = None
-    in_channels: int = 3
-    resize_mode: str = "bilinear"
-    num_features: int
-    num_classes: int
-
-    def prepare(self, x: torch.Tensor) -> torch.Tensor:
-        """Match channels (grey repeated to RGB; RGB averaged for grey networks) and size."""
-        if x.ndim != 4:
-            raise ValueError(f"expected (N, C, H, W) images, got shape {tuple(x.shape)}")
-        c = x.shape[1]
-        if c == 1 and self.in_channels == 3:
-            x = x.repeat(1, 3, 1, 1)
-        elif c == 3 and self.in_channels == 1:
-            x = x.mean(dim=1, keepdim=True)
-        elif c != self.in_channels:
-            raise ValueError(f"{type(self).__name__} takes 1 or {self.in_channels} channels, got {c}")
-        if self.input_size is not None and tuple(x.shape[-2:]) != (self.input_size, self.input_size):
-            x = F.interpolate(x, size=(self.input_size, self.input_size), mode=self.resize_mode, align_corners=False)
-        return x
-
-    def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Features (N, num_features) and logits (N, num_classes) of images in [0, 1]."""
-        raise NotImplementedError
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features_and_logits(x)[0]
-
-    def logits(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features_and_logits(x)[1]
-
-
-class LogitsView(nn.Module):
-    """The logits of a FeatureExtractor as a module of its own (torchmetrics' InceptionScore wants one)."""
-
-    def __init__(self, extractor: FeatureExtractor) -> None:
-        super().__init__()
-        self.extractor = extractor
-        self.num_features = extractor.num_classes
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.extractor.logits(x)
 
 
 class InceptionFID(FeatureExtractor):
@@ -171,8 +123,6 @@ def _classifier(
     cache_dir: PathLike = DEFAULT_CACHE_DIR,
     device: Union[str, torch.device] = "cpu",
 ) -> FeatureExtractor:
-    from qgen.metrics.classifier import load_feature_classifier
-
     if weights_path is None:
         raise ValueError(
             "features 'classifier' needs the state dict written by train_feature_classifier (weights_path=...)"
@@ -191,6 +141,7 @@ def extract_features(
     images: ImageBatch,
     batch_size: int = 200,
     with_logits: bool = False,
+    progress: bool = False,
 ) -> Union[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Run `extractor` over `images` in batches; float64 NumPy features (and logits if asked).
 
@@ -200,7 +151,8 @@ def extract_features(
     x = to_float_nchw(images)
     device = next(iter(extractor.parameters()), torch.empty(0)).device
     feats, logits = [], []
-    for start in range(0, x.shape[0], batch_size):
+    starts = range(0, x.shape[0], batch_size)
+    for start in tqdm(starts, desc=f"features of {x.shape[0]} images", disable=not progress, mininterval=5):
         f, lg = extractor.features_and_logits(x[start : start + batch_size].to(device))
         feats.append(f.double().cpu())
         if with_logits:

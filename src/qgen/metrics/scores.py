@@ -92,8 +92,8 @@ def prdc_from_features(real: np.ndarray, fake: np.ndarray, nearest_k: int = 5) -
     from prdc import compute_prdc
 
     n = min(len(real), len(fake))
-    if nearest_k >= n:
-        raise ValueError(f"nearest_k ({nearest_k}) must be below the smaller sample size ({n})")
+    if nearest_k + 1 >= n:
+        raise ValueError(f"nearest_k ({nearest_k}) must be at most the smaller sample size minus 2 ({n - 2})")
     with contextlib.redirect_stdout(io.StringIO()):  # compute_prdc prints the sample sizes
         out = compute_prdc(np.asarray(real, np.float32), np.asarray(fake, np.float32), nearest_k=nearest_k)
     return {k: float(v) for k, v in out.items()}

@@ -26,10 +26,11 @@ class SinusoidalEmbedding(nn.Module):
         if spacing not in FREQUENCY_SPACINGS:
             raise ValueError(f"unknown time-embedding spacing {spacing!r}; choose one of {FREQUENCY_SPACINGS}")
         half = dim // 2
-        denominator = half if spacing == "paper" else half - 1
-        self.register_buffer(
-            "freqs", torch.exp(-math.log(10000.0) * torch.arange(half) / denominator), persistent=False
-        )
+        if spacing == "paper":
+            freqs = torch.exp(-math.log(10000.0) * torch.arange(half) / half)
+        else:  # the authors' expression, operation for operation, so float32 rounding matches too
+            freqs = torch.exp(torch.arange(half) * -(math.log(10000.0) / (half - 1)))
+        self.register_buffer("freqs", freqs, persistent=False)
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         angles = t.float()[:, None] * self.freqs[None, :]

@@ -29,6 +29,20 @@ class ResidualBlock(nn.Module):
 
 
 class DiffusionUNet(nn.Module):
+    options_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"const": "s1_unet"},
+            "widths": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 3, "maxItems": 3},
+            "time_dim": {"type": "integer", "minimum": 4, "multipleOf": 2},
+            "time_embedding": {"enum": ["paper", "authors"]},
+            "bottleneck": {"enum": list(BOTTLENECKS)},
+            "encoding": {"enum": ["angle", "pi_sigmoid_pooled"]},
+            "detach_input": {"type": "boolean"},
+        },
+    }
+
     """Shapes for C x 28 x 28 inputs, as SPEC.md S1 gives them.
 
     enc1 32@28 -> enc2 64@14 -> enc3 128@7 (+ time embedding) -> residual bottleneck

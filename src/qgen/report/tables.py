@@ -1,4 +1,4 @@
-"""Paper-shaped tables (S1 Tables I and II) from tidy per-run scores."""
+"""Paper-shaped tables (rows metric x model, columns units) and per-unit model comparisons."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from qgen.paper import paper_per_class
 from qgen.provenance import read_json
+from qgen.report.markdown import interval, markdown_table
 
 SCORE_COLUMNS = [
-    "experiment", "dataset", "class", "model", "seed", "n_train",
+    "experiment", "dataset", "unit", "model", "seed", "n_train",
     "protocol", "metric", "value", "features", "n_generated", "n_real",
 ]
-# Paper tables name their metrics in upper case; ours are lower case.
-PAPER_METRICS = {"SSIM": "ssim", "FID": "fid"}
 # Which metrics each protocol's table shows, in order.
 TABLE_METRICS = {
     "paper": ["ssim", "fid"],
@@ -28,29 +28,29 @@ def collect_scores(score_files: Iterable[Path]) -> pd.DataFrame:
     rows = []
     for path in score_files:
         record = read_json(Path(path))
-        run = record["run"]
         for score in record["scores"]:
-            rows.append({**run, **score})
+            rows.append({**record["run"], **score})
     df = pd.DataFrame(rows)
     for column in SCORE_COLUMNS:
         if column not in df:
             df[column] = np.nan
+    df["unit"] = df["unit"].astype(str)
     return df[SCORE_COLUMNS + [c for c in df.columns if c not in SCORE_COLUMNS]]
 
 
-def load_paper_table(path: Path) -> pd.DataFrame:
-    """A paper CSV (metric, model, class, value) in our metric names, per-class rows only."""
-    paper = pd.read_csv(path, dtype={"class": str})
-    paper = paper[~paper["class"].isin(["avg", "std"])].copy()
-    paper["metric"] = paper["metric"].map(lambda m: PAPER_METRICS.get(m, m.lower()))
-    paper["class"] = paper["class"].astype(int)
-    return paper
+def read_scores(path: Path | str) -> pd.DataFrame:
+    """A tables/scores.csv, units kept as text ('3', 'all')."""
+    return pd.read_csv(path, dtype={"unit": str})
 
 
-def _summarise(per_class: pd.DataFrame) -> pd.DataFrame:
-    """Rows (metric, model) x columns classes + avg + std (sample std across classes, as the paper)."""
-    wide = per_class.pivot_table(index=["metric", "model"], columns="class", values="value")
-    wide.columns = [str(c) for c in wide.columns]
+def _unit_key(unit: str) -> tuple[int, str]:
+    return (0, f"{int(unit):06d}") if unit.isdigit() else (1, unit)
+
+
+def _summarise(per_unit: pd.DataFrame) -> pd.DataFrame:
+    """Rows (metric, model) x columns units + avg + std (sample std across units, as the paper)."""
+    wide = per_unit.pivot_table(index=["metric", "model"], columns="unit", values="value")
+    wide = wide[sorted(wide.columns, key=_unit_key)]
     values = wide.to_numpy(dtype=float)
     wide["avg"] = np.nanmean(values, axis=1)
     wide["std"] = np.nanstd(values, axis=1, ddof=1) if values.shape[1] > 1 else np.nan
@@ -58,96 +58,86 @@ def _summarise(per_class: pd.DataFrame) -> pd.DataFrame:
 
 
 def paper_table(scores: pd.DataFrame, protocol: str, paper: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Table I/II shape: per-class means over seeds, avg and std across classes, paper beside ours."""
+    """Table I/II shape: per-unit means over seeds, avg and std across units, the paper's beside ours."""
     metrics = TABLE_METRICS.get(protocol, sorted(scores["metric"].unique()))
     ours = scores[(scores["protocol"] == protocol) & scores["metric"].isin(metrics)]
-    per_class = ours.groupby(["metric", "model", "class"], as_index=False)["value"].mean()
-    table = _summarise(per_class)
+    per_unit = ours.groupby(["metric", "model", "unit"], as_index=False)["value"].mean()
+    table = _summarise(per_unit)
     table["source"] = f"qgen ({protocol})"
     table["n_seeds"] = ours.groupby(["metric", "model"])["seed"].nunique()
-    if paper is not None and paper["metric"].isin(metrics).any():
-        shown = paper["class"].isin(per_class["class"].unique()) & paper["metric"].isin(metrics)
-        reported = _summarise(paper[shown])
-        reported["source"] = "paper"
-        table = pd.concat([table, reported])
+    if paper is not None:
+        shown = paper.rename(columns={"class": "unit"})
+        shown = shown[shown["unit"].isin(per_unit["unit"].unique()) & shown["metric"].isin(metrics)]
+        if len(shown):
+            reported = _summarise(shown)
+            reported["source"] = "paper"
+            table = pd.concat([table, reported])
     table = table.reset_index()
     table["metric"] = pd.Categorical(table["metric"], [m for m in metrics if m in set(table["metric"])])
     return table.set_index(["metric", "model", "source"]).sort_index()
 
 
-def table_markdown(table: pd.DataFrame, title: str, notes: list[str] | None = None) -> str:
-    lines = [f"## {title}", ""]
-    lines.append(table.reset_index().to_markdown(index=False, floatfmt=".4g"))
-    lines += [""] + [f"- {n}" for n in notes or []]
-    return "\n".join(lines) + "\n"
+def load_paper_table(path: Path) -> pd.DataFrame:
+    return paper_per_class(path)
 
 
-def _direction_holds(low: float, high: float, p: float, paper_diff: float, alpha: float = 0.05) -> str:
-    """Does our interval for quantum - classical lie on the paper's side of zero (and p < alpha)?"""
-    if np.isnan(paper_diff) or paper_diff == 0 or np.isnan(low) or np.isnan(high) or not p < alpha:
-        return "undecided"
-    if low > 0 or high < 0:
-        return "yes" if (low > 0) == (paper_diff > 0) else "no"
-    return "undecided"
+def comparison_table(
+    scores: pd.DataFrame, protocol: str, pair: tuple[str, str], paper: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per metric and unit: each model's mean over seeds with a 95% interval, and treatment -
+    baseline paired by seed with its interval and p (the t test matching the t interval), and
+    whether the paper's direction holds. The row 'all' pairs over every (unit, seed)."""
+    from qgen.stats import mean_ci, paired_comparison, verdict
 
-
-def comparison_table(scores: pd.DataFrame, protocol: str, paper: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per metric and class: each model's mean over seeds with a 95% interval, and quantum -
-    classical paired by seed with its interval, p-value and whether the paper's direction holds.
-    The "all" row pairs over every (class, seed)."""
-    from qgen.stats import mean_ci, paired_comparison
-
+    baseline, treatment = pair
     metrics = TABLE_METRICS.get(protocol, sorted(scores["metric"].unique()))
     ours = scores[(scores["protocol"] == protocol) & scores["metric"].isin(metrics)]
-    reported = {}
+    reported: dict[tuple[str, str], float] = {}
     if paper is not None:
         wide = paper.pivot_table(index=["metric", "class"], columns="model", values="value")
-        for (metric, cls), row in wide.iterrows():
-            reported[(metric, cls)] = row.get("quantum", np.nan) - row.get("classical", np.nan)
-        ours_classes = set(ours["class"])
-        for metric in wide.index.get_level_values(0).unique():
-            per_class = wide.loc[metric]
-            per_class = per_class[per_class.index.isin(ours_classes)]
-            reported[(metric, "all")] = float((per_class["quantum"] - per_class["classical"]).mean())
+        if {baseline, treatment} <= set(wide.columns):
+            for (metric, unit), row in wide.iterrows():
+                reported[(metric, str(unit))] = row[treatment] - row[baseline]
+            units = set(ours["unit"])
+            for metric in wide.index.get_level_values(0).unique():
+                shown = wide.loc[metric]
+                shown = shown[shown.index.astype(str).isin(units)]
+                reported[(metric, "all")] = float((shown[treatment] - shown[baseline]).mean())
     rows = []
     for metric in [m for m in metrics if m in set(ours["metric"])]:
-        sub = ours[ours["metric"] == metric]
-        pairs = sub.pivot_table(index=["class", "seed"], columns="model", values="value")
-        if not {"classical", "quantum"} <= set(pairs.columns):
+        pairs = ours[ours["metric"] == metric].pivot_table(index=["unit", "seed"], columns="model", values="value")
+        if not {baseline, treatment} <= set(pairs.columns):
             continue
-        groups = [(cls, pairs.loc[[cls]]) for cls in pairs.index.get_level_values(0).unique()]
-        for cls, block in groups + [("all", pairs)]:
-            c, q = mean_ci(block["classical"]), mean_ci(block["quantum"])
-            diff = paired_comparison(block["classical"], block["quantum"])
-            paper_diff = reported.get((metric, cls), np.nan)
+        units = sorted(pairs.index.get_level_values(0).unique(), key=_unit_key)
+        blocks = [(u, pairs.loc[[u]]) for u in units] + ([("all", pairs)] if len(units) > 1 else [])
+        for unit, block in blocks:
+            a, b = mean_ci(block[baseline]), mean_ci(block[treatment])
+            diff = paired_comparison(block[baseline], block[treatment])
+            paper_diff = reported.get((metric, unit), np.nan)
+            direction = 0 if np.isnan(paper_diff) or paper_diff == 0 else int(np.sign(paper_diff))
             rows.append({
-                "metric": metric, "class": cls, "n_pairs": diff.n,
-                "classical": c.estimate, "classical_low": c.low, "classical_high": c.high,
-                "quantum": q.estimate, "quantum_low": q.low, "quantum_high": q.high,
-                "diff": diff.mean_diff, "diff_low": diff.low, "diff_high": diff.high,
-                "p_signflip": diff.p_signflip, "p_t": diff.p_t,
+                "metric": metric, "unit": unit, "n_pairs": diff.n,
+                "baseline": a.estimate, "baseline_low": a.low, "baseline_high": a.high,
+                "treatment": b.estimate, "treatment_low": b.low, "treatment_high": b.high,
+                "diff": diff.mean_diff, "diff_low": diff.low, "diff_high": diff.high, "p_t": diff.p_t,
                 "paper_diff": paper_diff,
-                "paper_direction_holds": _direction_holds(diff.low, diff.high, diff.p_signflip, paper_diff),
+                "paper_direction_holds": {"holds": "yes", "does not hold": "no"}.get(
+                    verdict(diff.low, diff.high, diff.p_t, direction), "undecided") if direction else "–",
             })
     return pd.DataFrame(rows)
 
 
-def comparison_markdown(table: pd.DataFrame) -> str:
-    """Compact rendering: estimate [low, high] cells."""
+def comparison_markdown(table: pd.DataFrame, pair: tuple[str, str]) -> str:
     if table.empty:
-        return "(no classical/quantum pairs to compare)\n"
-
-    def cell(row: pd.Series, key: str) -> str:
-        est, low, high = row[key], row[f"{key}_low"], row[f"{key}_high"]
-        return f"{est:.4g}" if np.isnan(low) else f"{est:.4g} [{low:.4g}, {high:.4g}]"
-
+        return f"(no {pair[0]}/{pair[1]} pairs to compare)\n"
+    baseline, treatment = pair
     shown = pd.DataFrame({
-        "metric": table["metric"], "class": table["class"], "pairs": table["n_pairs"],
-        "classical (95% CI)": table.apply(cell, axis=1, key="classical"),
-        "quantum (95% CI)": table.apply(cell, axis=1, key="quantum"),
-        "quantum - classical (95% CI)": table.apply(cell, axis=1, key="diff"),
-        "p (sign-flip)": table["p_signflip"].map(lambda p: "" if np.isnan(p) else f"{p:.3g}"),
-        "paper: quantum - classical": table["paper_diff"].map(lambda d: "" if np.isnan(d) else f"{d:.4g}"),
+        "metric": table["metric"], "unit": table["unit"], "pairs": table["n_pairs"],
+        f"{baseline} (95% CI)": [interval(r.baseline, r.baseline_low, r.baseline_high) for r in table.itertuples()],
+        f"{treatment} (95% CI)": [interval(r.treatment, r.treatment_low, r.treatment_high) for r in table.itertuples()],
+        f"{treatment} - {baseline} (95% CI)": [interval(r.diff, r.diff_low, r.diff_high) for r in table.itertuples()],
+        "p (paired t)": table["p_t"],
+        "paper's difference": table["paper_diff"],
         "paper's direction holds": table["paper_direction_holds"],
     })
-    return shown.to_markdown(index=False) + "\n"
+    return markdown_table(shown)

@@ -62,7 +62,7 @@ class TrainState:
 
 def _loss_columns(group: str, losses: Mapping[str, torch.Tensor], n_groups: int) -> dict[str, float]:
     prefix = "" if n_groups == 1 else f"{group}_"
-    return {f"{prefix}{name}": float(value) for name, value in losses.items()}
+    return {f"{prefix}{name}": float(value.detach()) for name, value in losses.items()}
 
 
 def _resume(ckpt_path: Path, job: Mapping[str, Any], device: torch.device) -> dict[str, Any] | None:

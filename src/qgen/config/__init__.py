@@ -1,0 +1,83 @@
+"""Configuration: loading, validation, sweeps, and per-job config slices.
+
+The config has global sections (``execution``, ``data``, ``metrics``, ``quantum``, ``models``,
+``presets``, ``defaults``) and named ``experiments``; ``targets`` group experiments.
+:func:`prepare_config` is what the Snakefile and the CLI run before anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgen.config.loading import ConfigError, deep_merge, merge_files, read_yaml, schema_path, validate_schema
+from qgen.config.resolve import (
+    SECTIONS,
+    classes,
+    dumps_slice,
+    experiment,
+    figure_slice,
+    resolved_model,
+    same_jobs,
+    sample_slice,
+    score_slice,
+    section,
+    train_slice,
+    trained_models,
+    units,
+)
+from qgen.config.semantics import check_models, check_semantics
+from qgen.config.sweep import expand_sweeps, sweep_family
+
+
+def prepare_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Validate (schema, then sweeps expanded and checked again), then check names and sizes."""
+    validate_schema(config)
+    check_models(config)  # the sweep expansion builds models: their names must resolve first
+    expand_sweeps(config, same_settings=same_jobs)
+    validate_schema(config)  # the values a sweep set must be valid too
+    check_semantics(config)
+    return config
+
+
+def load_config(*paths: Path | str) -> dict[str, Any]:
+    """Read config files (later ones override earlier ones) and prepare them as the Snakefile does."""
+    return prepare_config(merge_files(paths))
+
+
+def target_experiments(config: dict[str, Any], target: str) -> list[str]:
+    """The experiments a target builds, each swept experiment with all its members."""
+    try:
+        names = config["targets"][target]
+    except KeyError:
+        raise ConfigError(f"unknown target {target!r}; defined: {', '.join(sorted(config['targets']))}") from None
+    return list(dict.fromkeys(m for name in names for m in sweep_family(config, name)))
+
+
+__all__ = [
+    "SECTIONS",
+    "ConfigError",
+    "check_semantics",
+    "classes",
+    "deep_merge",
+    "dumps_slice",
+    "expand_sweeps",
+    "experiment",
+    "figure_slice",
+    "load_config",
+    "merge_files",
+    "prepare_config",
+    "read_yaml",
+    "resolved_model",
+    "same_jobs",
+    "sample_slice",
+    "schema_path",
+    "score_slice",
+    "section",
+    "sweep_family",
+    "target_experiments",
+    "train_slice",
+    "trained_models",
+    "units",
+    "validate_schema",
+]

@@ -1,0 +1,32 @@
+"""The images a training job sees: its unit's classes, subsampled as configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from qgen.data import dataset_info, load_split, to_model_tensor
+from qgen.families import DataSpec
+from qgen.paths import unit_classes
+from qgen.training.loop import TrainingData
+
+
+def data_spec(dataset: str) -> DataSpec:
+    info = dataset_info(dataset)
+    return DataSpec(channels=info.channels, size=info.size, n_classes=info.n_classes)
+
+
+def training_data(job: Mapping[str, Any], unit: str, data_root: Path) -> TrainingData:
+    """Training images of ``unit`` (a class, or all the job's classes), and validation images
+    from ``training.validation_split`` if set."""
+    training = job["training"]
+    classes = unit_classes(unit, job.get("classes") or [])
+    train = load_split(job["dataset"], data_root, "train", classes=classes,
+                       n_per_class=training.get("n_train_per_class"), seed=training.get("data_seed", 0))
+    data = TrainingData(to_model_tensor(train.images), torch.as_tensor(train.labels), data_spec(job["dataset"]))
+    if training.get("validation_split"):
+        held_out = load_split(job["dataset"], data_root, training["validation_split"], classes=classes)
+        data.val_images, data.val_labels = to_model_tensor(held_out.images), torch.as_tensor(held_out.labels)
+    return data
