@@ -51,12 +51,12 @@ def hall_transform(t: np.ndarray | float, a: np.ndarray | float) -> np.ndarray:
 
 
 def hall_inverse(y: np.ndarray | float, a: np.ndarray | float) -> np.ndarray:
-    """Inverse of hall_transform: g(t) = ((1 + a t)^3 - 1) / (3a) + a / 2."""
+    """Inverse of hall_transform: g(t) = ((1 + a t)^3 - 1) / (3a) + a / 2, so with
+    u = cbrt(1 + 3a (y - a/2)), t = (u - 1) / a = 3 (y - a/2) / (u^2 + u + 1) (stable as a -> 0)."""
     y, a = np.asarray(y, dtype=float), np.asarray(a, dtype=float)
-    small = np.abs(a) < 1e-9
-    safe = np.where(small, 1.0, a)
-    inv = (np.cbrt(3 * safe * (y - safe / 2) + 1) - 1) / safe
-    return np.where(small, y - a / 2, inv)
+    z = y - a / 2
+    u = np.cbrt(1 + 3 * a * z)
+    return 3 * z / (u * u + u + 1)
 
 
 def t_inference(

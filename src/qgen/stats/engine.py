@@ -19,7 +19,7 @@ import pandas as pd
 from qgen.stats.data import PairedScores, UnitColumns, paired_scores
 from qgen.stats.decisions import Margin, decide, holm
 from qgen.stats.estimators import Estimate, fixed_classes, random_classes, single_unit
-from qgen.stats.spread import spread_pitman_morgan, spread_seed_bootstrap
+from qgen.stats.spread import spread_fixed_classes, spread_pitman_morgan
 
 READINGS = ("fixed", "random", "single")
 STATISTICS = ("mean", "spread")
@@ -48,8 +48,7 @@ def estimate(
         if reading == "single":
             raise ValueError("a spread across classes needs classes; reading 'single' has one unit")
         if reading == "fixed":
-            return spread_seed_bootstrap(data, paired=paired, n_boot=n_boot, seed=seed, target_ratio=target,
-                                         min_classes=min_classes, **common)
+            return spread_fixed_classes(data, paired=paired, target_ratio=target, min_classes=min_classes, **common)
         return spread_pitman_morgan(data, target_ratio=target, min_classes=min_classes, **common)
     if reading == "fixed":
         return fixed_classes(data, paired=paired, target_effect=target, **common)
