@@ -274,6 +274,17 @@ def test_verdict_map():
         decide(1.0, 0.0, 0.01, np.nan, 2)
 
 
+def test_range_claims():
+    from qgen.stats import decide_range
+    lo, hi = math.log(3), math.log(5)
+    assert decide_range(math.log(4), 0.05, 10, lo, hi)[0] == "holds"
+    assert decide_range(math.log(8), 0.05, 10, lo, hi)[0] == "does not hold"
+    assert decide_range(math.log(1.5), 0.05, 10, lo, hi)[0] == "does not hold"
+    verdict, p_in, p_out = decide_range(math.log(4), 1.0, 10, lo, hi)
+    assert verdict == "undecided" and p_in > 0.05 and p_out > 0.05
+    assert decide_range(1.0, 0.0, 10, lo, hi)[0] == "undecided"
+
+
 def test_power_and_minimum_detectable_effect_agree():
     for df in (2, 9, 20, np.inf):
         mde = min_detectable_effect(0.5, df, 0.05, 0.8)

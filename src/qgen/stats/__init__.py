@@ -24,6 +24,8 @@ from qgen.stats.data import DuplicateScoresError, PairedScores, paired_scores
 from qgen.stats.decisions import (
     VERDICTS,
     decide,
+    decide_many,
+    decide_range,
     equivalence_pvalue_t,
     holm,
     margin_bounds,
@@ -41,7 +43,7 @@ __all__ = [
     "Interval", "PairedComparison", "bootstrap_draws", "bootstrap_pvalue", "mean_ci", "paired_comparison",
     "percentile_interval", "sign_flip_pvalue",
     "DuplicateScoresError", "PairedScores", "paired_scores",
-    "VERDICTS", "decide", "equivalence_pvalue_t", "holm", "margin_bounds", "min_detectable_effect", "power_t",
+    "VERDICTS", "decide", "decide_many", "decide_range", "equivalence_pvalue_t", "holm", "margin_bounds", "min_detectable_effect", "power_t",
     "seeds_needed", "t_interval", "t_pvalue",
     "Estimate", "fixed_classes", "random_classes", "single_unit",
     "spread_fixed_classes", "spread_pitman_morgan", "spread_seed_bootstrap",

@@ -274,3 +274,31 @@ def decide(
     Significance wins over equivalence: a significant difference inside the margin "holds"
     (the engine flags it as within the margin)."""
     return str(decide_many(estimate, null, p, p_equivalence, direction, alpha, decidable)[()])
+
+
+def decide_range(
+    estimate: float,
+    se: float,
+    df: float,
+    lower: float,
+    upper: float,
+    alpha: float = 0.05,
+    decidable: bool = True,
+) -> tuple[str, float, float]:
+    """A claim that the true value lies in [lower, upper] (e.g. "3-5x slower" on the log scale).
+
+    Returns (verdict, p_inside, p_outside): "holds" when the two one-sided tests place it
+    inside (p_inside < alpha, the TOST); "does not hold" when a one-sided test places it
+    beyond the nearer bound (p_outside < alpha); otherwise "undecided".
+    """
+    if not decidable or not (se > 0) or not np.isfinite(estimate):
+        return "undecided", float("nan"), float("nan")
+    p_inside = equivalence_pvalue_t(estimate, se, df, lower, upper)
+    p_above = float(sc.stdtr(df, -(estimate - upper) / se))  # H0: value <= upper
+    p_below = float(sc.stdtr(df, (estimate - lower) / se))  # H0: value >= lower
+    p_outside = min(p_above, p_below)
+    if p_inside < alpha:
+        return "holds", p_inside, p_outside
+    if p_outside < alpha:
+        return "does not hold", p_inside, p_outside
+    return "undecided", p_inside, p_outside

@@ -36,11 +36,15 @@ def estimate(
     level: float = 0.95,
     alpha: Optional[float] = None,
     power: float = 0.8,
-    n_boot: int = 2000,
     seed: int = 0,
     min_classes: int = 8,
+    skew_guard: Optional[bool] = None,
 ) -> Estimate:
-    """Dispatch to the estimator for (statistic, reading); see the module docs of estimators/spread."""
+    """Dispatch to the estimator for (statistic, reading):
+
+    mean/fixed -> fixed_classes; mean/random -> random_classes; mean/single -> single_unit;
+    spread/fixed -> spread_fixed_classes; spread/random -> spread_pitman_morgan.
+    """
     if statistic not in STATISTICS or reading not in READINGS:
         raise ValueError(f"statistic must be one of {STATISTICS} and reading one of {READINGS}")
     common = dict(level=level, margin=margin, alpha=alpha, power=power)
@@ -51,10 +55,10 @@ def estimate(
             return spread_fixed_classes(data, paired=paired, target_ratio=target, min_classes=min_classes, **common)
         return spread_pitman_morgan(data, target_ratio=target, min_classes=min_classes, **common)
     if reading == "fixed":
-        return fixed_classes(data, paired=paired, target_effect=target, **common)
+        return fixed_classes(data, paired=paired, target_effect=target, skew_guard=skew_guard, **common)
     if reading == "random":
-        return random_classes(data, paired=paired, target_effect=target, seed=seed, **common)
-    return single_unit(data, paired=paired, target_effect=target, **common)
+        return random_classes(data, paired=paired, target_effect=target, seed=seed, skew_guard=skew_guard, **common)
+    return single_unit(data, paired=paired, target_effect=target, skew_guard=skew_guard, **common)
 
 
 def compare_pair(
@@ -73,9 +77,9 @@ def compare_pair(
     level: float = 0.95,
     alpha: float = 0.05,
     power: float = 0.8,
-    n_boot: int = 2000,
     seed: int = 0,
     min_classes: int = 8,
+    skew_guard: Optional[bool] = None,
 ) -> dict:
     """One claim part: model b against model a on a tidy frame (unit column(s), seed, model,
     value; experiment if present), already filtered to this part's protocol, dataset, metric
@@ -84,11 +88,18 @@ def compare_pair(
     direction: +1 the claim says b is higher, -1 lower, 0 no difference. target: the paper's
     own effect (b - a, or the sd ratio b / a for spread) for the power projection. secondary:
     the other reading reported beside the primary ("auto": random for fixed and vice versa;
-    None: none). Raises DuplicateScoresError on repeated (unit, seed, model) rows.
+    None: none). paired: the two models share what the seed draws (data subset, order,
+    noise), so seeds pair; unpaired comparisons use every score of each model. Raises
+    DuplicateScoresError on repeated (unit, seed, model) rows.
+
+    The record holds every Estimate field (estimate, low, high, p, se, df, estimand, method,
+    note, p_equivalence, mde, seeds_needed, ...) plus a, b, direction, statistic,
+    verdict_unadjusted, verdict (the same until adjust_family), within_margin (the whole
+    interval inside the margin: a significant but negligible difference), and secondary_*.
     """
     data = paired_scores(frame, a, b, unit=unit)
     opts = dict(paired=paired, margin=margin, target=target, level=level, alpha=alpha, power=power,
-                n_boot=n_boot, seed=seed, min_classes=min_classes)
+                seed=seed, min_classes=min_classes, skew_guard=skew_guard)
     primary = estimate(data, statistic, reading, **opts)
     record = {"a": a, "b": b, "direction": direction, "statistic": statistic, **primary.as_dict()}
     record["seeds_per_class"] = ",".join(str(n) for n in primary.seeds_per_class)
