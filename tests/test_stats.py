@@ -103,3 +103,22 @@ def test_bootstrap_helpers():
     assert 0.75 < lo < 0.85 and 1.15 < hi < 1.25
     assert bootstrap_pvalue(draws) < 0.01
     assert math.isnan(bootstrap_pvalue(np.array([np.nan])))
+
+
+def test_per_class_table_cells_use_the_p_of_their_t_interval():
+    # with 3 seeds the sign-flip p is at least 0.25, so the old cells could never decide
+    import pandas as pd
+
+    from qgen.report.tables import comparison_table
+
+    rows = []
+    for c in range(2):
+        for s in range(3):
+            rows.append(dict(protocol="paper", metric="fid", model="classical", **{"class": c}, seed=s, value=270.0 + s))
+            rows.append(dict(protocol="paper", metric="fid", model="quantum", **{"class": c}, seed=s,
+                             value=250.0 + s + 0.3 * (s == 1)))
+    paper = pd.DataFrame({"metric": ["fid"] * 4, "model": ["classical", "quantum"] * 2, "class": [0, 0, 1, 1],
+                          "value": [271.0, 259.0, 280.0, 270.0]})
+    table = comparison_table(pd.DataFrame(rows), "paper", paper)
+    cell = table[(table["class"] == 0)].iloc[0]
+    assert cell["p_t"] < 0.05 and cell["p_signflip"] >= 0.25 and cell["paper_direction_holds"] == "yes"
