@@ -66,7 +66,29 @@ def test_paired_comparison_under_the_null_is_not_significant():
     a = rng.normal(size=12)
     pc = paired_comparison(a, a + rng.normal(0, 1, size=12))
     assert pc.low < 0 < pc.high or pc.p_t >= 0.05
-    assert paired_comparison(a, a).p_t == 1.0  # identical: no difference, no crash
+    same = paired_comparison(a, a)  # identical: no noise to judge by, no crash
+    assert math.isnan(same.p_t) and math.isnan(same.low) and "all differences are equal" in same.note
+
+
+def test_equal_differences_are_never_significant():
+    # two runs that differ by the same constant: the old code gave p = 0 and a zero-width interval
+    pc = paired_comparison([1.0, 2.0], [1.5, 2.5])
+    assert math.isnan(pc.p_t) and math.isnan(pc.low) and math.isnan(pc.high) and pc.mean_diff == 0.5
+    ci = mean_ci([3.0, 3.0, 3.0])
+    assert ci.estimate == 3.0 and math.isnan(ci.low) and "all values are equal" in ci.note
+
+
+def test_infinite_values_are_missing():
+    ci = mean_ci([1.0, np.inf, 3.0])
+    assert ci.n == 2 and "non-finite" in ci.note
+    pc = paired_comparison([1.0, 2.0, 3.0, 4.0], [2.0, np.inf, 4.5, 5.0])
+    assert pc.n == 3 and "non-finite" in pc.note and np.isfinite(pc.mean_diff)
+
+
+def test_bootstrap_pvalue_is_never_zero():
+    draws = np.linspace(1.0, 2.0, 999)  # every draw above the null
+    assert bootstrap_pvalue(draws) == pytest.approx(2 / 1000)
+    assert bootstrap_pvalue(-draws) == pytest.approx(2 / 1000)
 
 
 def test_sign_flip_exact_small_n():
@@ -81,3 +103,25 @@ def test_bootstrap_helpers():
     assert 0.75 < lo < 0.85 and 1.15 < hi < 1.25
     assert bootstrap_pvalue(draws) < 0.01
     assert math.isnan(bootstrap_pvalue(np.array([np.nan])))
+
+
+def test_per_class_table_cells_use_the_p_of_their_t_interval():
+    # with 3 seeds a sign-flip p is at least 0.25, so cells tested that way could never decide
+    import pandas as pd
+
+    from qgen.report.tables import comparison_table
+
+    rows = []
+    for c in range(2):
+        for s in range(3):
+            rows.append(dict(protocol="paper", metric="fid", model="classical", unit=str(c), seed=s, value=270.0 + s))
+            rows.append(dict(protocol="paper", metric="fid", model="quantum", unit=str(c), seed=s,
+                             value=250.0 + s + 0.3 * (s == 1)))
+    paper = pd.DataFrame({"metric": ["fid"] * 4, "model": ["classical", "quantum"] * 2, "class": ["0", "0", "1", "1"],
+                          "value": [271.0, 259.0, 280.0, 270.0]})
+    table = comparison_table(pd.DataFrame(rows), "paper", ("classical", "quantum"), paper)
+    cell = table[(table["unit"] == "0")].iloc[0]
+    assert cell["p_t"] < 0.05 and cell["diff_low"] < cell["diff"] < cell["diff_high"] < 0
+    assert cell["paper_direction_holds"] == "yes"
+    overall = table[table["unit"] == "all"].iloc[0]
+    assert overall["p_t"] < 0.05 and overall["n_pairs"] == 6

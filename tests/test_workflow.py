@@ -1,4 +1,5 @@
-"""The DAG Snakemake plans, and a real (tiny) quickstart run in a temporary folder."""
+"""The DAG Snakemake plans, a real (tiny) quickstart run, and the rerun matrix: each change
+reruns exactly the jobs whose config slice it touches."""
 
 from __future__ import annotations
 
@@ -15,18 +16,21 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
-def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), env: dict | None = None
+              ) -> subprocess.CompletedProcess:
+    import os
+
     cmd = [
         "snakemake", "-s", str(REPO / "workflow" / "Snakefile"), "-d", str(workdir),
         "--configfile", str(REPO / "config" / "config.yaml"), *map(str, configs), *args,
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
 def planned_jobs(output: str) -> dict[str, int]:
-    """The 'Job stats' table of a dry run, as {rule: count}."""
+    """The 'Job stats' table of a dry run, as {rule: count} ({} when nothing is to be done)."""
     stats = output.split("Job stats:")[1].split("Reasons:")[0] if "Job stats:" in output else ""
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M) if m[1] != "total"}
 
@@ -34,7 +38,7 @@ def planned_jobs(output: str) -> dict[str, int]:
 def test_dry_run_of_all_plans_the_full_s1_reproduction(tmp_path: Path) -> None:
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--cores", "8", "all").stdout)
     # Table I: 10 digits x 2 models x 3 seeds; Table II: PathMNIST class 1 x 2 models x 3 seeds;
-    # C5: 10 digits x 2 models x 3 seeds at 50, 100 and 1000 training images per digit.
+    # C5: 10 digits x 2 models x 3 seeds at 1000 (the sweep's base), 50 and 100 training images.
     runs = 10 * 2 * 3 + 1 * 2 * 3 + 3 * 10 * 2 * 3
     assert jobs["train"] == jobs["sample"] == jobs["score"] == runs
     assert jobs["prepare_data"] == 2
@@ -47,57 +51,114 @@ def test_dry_run_of_all_plans_the_full_s1_reproduction(tmp_path: Path) -> None:
     assert jobs["reference_features"] == 11  # once per (dataset, class), not per run
 
 
-def _tiny_config(tmp_path: Path, seeds: list[int]) -> Path:
+def _tiny_config(tmp_path: Path, seeds: list[int], name: str = "tiny", **experiment: object) -> Path:
     config = {
         "paper_results_dir": str(SHARED / "paper_results"),
         "metrics": {"classifier_epochs": 1},
-        "models": {"quantum": {"family": "diffusion_unet",
+        "models": {"quantum": {"family": "ddpm", "denoiser": {"name": "s1_unet", "bottleneck": "quantum"},
                                "quantum": {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 1}}}},
         "experiments": {"quickstart": {
-            "dataset": "digits", "classes": [0, 1], "models": ["classical", "quantum"], "seeds": seeds,
-            "paper_table": "chen2025_table1_mnist",
+            "study": "s1", "dataset": "digits", "classes": [0, 1], "models": ["classical", "quantum"],
+            "seeds": seeds, "smoke": True, "stands_for": "mnist", "paper_table": "chen2025_table1_mnist",
             "training": {"epochs": 1}, "diffusion": {"timesteps": 10},
             "sampling": {"n_samples": 12},
             "scoring": {"features": "classifier", "paper_features": "classifier",
                         "sample_size_study": {"class": 0, "sizes": [5, 12], "repeats": 3}},
+            **experiment,
         }},
     }
-    path = tmp_path / f"tiny_{len(seeds)}.yaml"
+    path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
 
-def test_quickstart_runs_and_reruns_only_what_changed(tmp_path: Path) -> None:
-    one_seed = _tiny_config(tmp_path, [0])
-    snakemake(tmp_path, "--cores", "2", "quickstart", configs=(one_seed,))
+def _overlay(tmp_path: Path, name: str, data: dict) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_quickstart_runs_and_reruns_exactly_what_changed(tmp_path: Path) -> None:
+    base = _tiny_config(tmp_path, [0])
+    snakemake(tmp_path, "--cores", "2", "quickstart", configs=(base,))
     results = tmp_path / "results" / "quickstart"
     table = (results / "tables" / "table.md").read_text()
     assert "paper protocol" in table and "standard protocol" in table
-    scores = pd.read_csv(results / "tables" / "scores.csv")
-    assert set(scores["model"]) == {"classical", "quantum"} and set(scores["class"]) == {0, 1}
+    scores = pd.read_csv(results / "tables" / "scores.csv", dtype={"unit": str})
+    assert set(scores["model"]) == {"classical", "quantum"} and set(scores["unit"]) == {"0", "1"}
     assert scores["value"].notna().all()
-    for name in ["samples_class0.png", "samples_class1.png", "loss_curves.png", "circuit_quantum.png",
+    for name in ["samples_0.png", "samples_1.png", "loss_curves.png", "circuit_quantum.png",
                  "quantum_grads.png", "fid_vs_n_digits_class0.png"]:
         assert (results / "figures" / name).stat().st_size > 0
     claims = (tmp_path / "results" / "claims" / "quickstart.md").read_text()
-    assert "C1" in claims and "C5" in claims and "stands in for mnist" in claims
+    assert "C1" in claims and "stands in for mnist" in claims and "not evidence" in claims
+    assert "one seed cannot separate model from noise" in claims
     provenance = json.loads((results / "tables" / "table.json").read_text())
     assert provenance["git_commit"] is not None and len(provenance["runs"]) == 4
+    train_record = json.loads((results / "digits" / "0" / "quantum" / "seed0" / "train.json").read_text())
+    assert train_record["config"]["model"]["quantum"]["backend"]["name"] == "torch"
 
-    snakemake(tmp_path, "--cores", "1", "quickstart", "--report", str(tmp_path / "report.html"), configs=(one_seed,))
+    snakemake(tmp_path, "--cores", "1", "quickstart", "--report", str(tmp_path / "report.html"), configs=(base,))
     assert (tmp_path / "report.html").stat().st_size > 10_000
-    assert (tmp_path / "results/quickstart/digits/0/quantum/seed0/train.json").exists()
 
+    def plan(*overlays: Path, env: dict | None = None) -> dict[str, int]:
+        out = snakemake(tmp_path, "-n", "--cores", "2", "quickstart", configs=(base, *overlays), env=env)
+        return planned_jobs(out.stdout)
+
+    summaries = {"table", "claims", "quickstart"}
     # Nothing changed: nothing to do.
-    again = snakemake(tmp_path, "-n", "--cores", "2", "quickstart", configs=(one_seed,))
-    assert "Nothing to be done" in again.stdout + again.stderr
-
-    # A new seed schedules only the new seed's jobs (plus the summaries that read them).
-    jobs = planned_jobs(snakemake(tmp_path, "-n", "--cores", "2", "quickstart",
-                                  configs=(_tiny_config(tmp_path, [0, 1]),)).stdout)
+    assert plan() == {}
+    # Execution settings and the data mirror (config or environment) are outside every slice.
+    assert plan(_overlay(tmp_path, "exec", {"execution": {"device": "cuda", "threads": 2}})) == {}
+    assert plan(_overlay(tmp_path, "mirror", {"data": {"mirror": str(tmp_path / "mirror")}})) == {}
+    assert plan(env={"QGEN_DATA_MIRROR": str(tmp_path / "elsewhere")}) == {}
+    # Sampling: sample and what reads samples; no training.
+    jobs = plan(_overlay(tmp_path, "n", {"experiments": {"quickstart": {"sampling": {"n_samples": 14}}}}))
+    assert set(jobs) == {"sample", "score", "figure_samples", "fid_vs_sample_size"} | summaries
+    assert jobs["sample"] == jobs["score"] == 4
+    # Scoring: score and what reads scores (the sample-size study scores too).
+    jobs = plan(_overlay(tmp_path, "s", {"experiments": {"quickstart": {"scoring": {"n_real": 20}}}}))
+    assert set(jobs) == {"score", "fid_vs_sample_size"} | summaries and jobs["score"] == 4
+    # A figure-only option: figure jobs only.
+    jobs = plan(_overlay(tmp_path, "f", {"experiments": {"quickstart": {"figures": {"sample_grid_images": 9}}}}))
+    assert set(jobs) == {"figure_samples", "quickstart"} and jobs["figure_samples"] == 2
+    # A training option: everything of the runs it touches.
+    jobs = plan(_overlay(tmp_path, "t", {"models": {"quantum": {"training": {"lr": 2.0e-3}}}}))
+    assert jobs["train"] == jobs["sample"] == jobs["score"] == 2  # the quantum model's 2 classes
+    # A new seed or class: only its jobs (plus the summaries that read all runs).
+    jobs = plan(_tiny_config(tmp_path, [0, 1], name="seeds"))
     assert jobs["train"] == jobs["sample"] == jobs["score"] == 4  # 2 classes x 2 models, seed 1
-    for shared in ("prepare_data", "train_feature_classifier", "reference_features"):
-        assert shared not in jobs  # data, feature network and reference features are reused
+    for shared in ("prepare_data", "train_feature_classifier", "reference_features", "figure_samples"):
+        assert shared not in jobs  # data, feature network, references and seed-0 grids are reused
+    jobs = plan(_tiny_config(tmp_path, [0], name="classes", classes=[0, 1, 2]))
+    assert jobs["train"] == jobs["sample"] == jobs["score"] == 2 and jobs["reference_features"] == 1
+
+
+def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path) -> None:
+    def qgen(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["qgen", *args], capture_output=True, text=True, timeout=120)
+
+    result = qgen("train", "--config", str(REPO / "config" / "config.yaml"), "--experiment", "nope", "--model",
+                  "quantum", "--unit", "0", "--seed", "0", "--data-root", str(tmp_path), "--outdir", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "unknown experiment 'nope'" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    bad = tmp_path / "model.pt"
+    bad.write_bytes(b"not a run")
+    result = qgen("sample", "--model-file", str(bad), "--out", str(tmp_path / "s.npz"), "--n-samples", "2")
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "delete it and rerun" in result.stderr
+    result = qgen("--debug", "sample", "--model-file", str(bad), "--out", str(tmp_path / "s.npz"), "--n-samples", "2")
+    assert "Traceback" in result.stderr
+    assert qgen("--version").stdout.startswith("qgen ")
+
+
+def test_a_full_disk_is_named_not_a_traceback() -> None:
+    import errno
+
+    from qgen.cli import explain
+
+    message = explain(OSError(errno.ENOSPC, "No space left on device", "results/x/model.pt"))
+    assert "disk is full" in message and "results/x/model.pt" in message and "Fix" in message
+    assert explain(ValueError("a bug")) is None
 
 
 @pytest.mark.slow
@@ -106,5 +167,5 @@ def test_shipped_quickstart_runs_offline(tmp_path: Path) -> None:
     override = tmp_path / "paths.yaml"
     override.write_text(yaml.safe_dump({"paper_results_dir": str(SHARED / "paper_results")}))
     snakemake(tmp_path, "--cores", "2", "quickstart", configs=(override,))
-    scores = pd.read_csv(tmp_path / "results" / "quickstart" / "tables" / "scores.csv")
-    assert set(scores["class"]) == set(range(10)) and scores["value"].notna().all()
+    scores = pd.read_csv(tmp_path / "results" / "quickstart" / "tables" / "scores.csv", dtype={"unit": str})
+    assert set(scores["unit"]) == {str(c) for c in range(10)} and scores["value"].notna().all()

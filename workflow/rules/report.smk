@@ -144,7 +144,7 @@ def claims_slice(target):
             "comparisons": e.get("comparisons"),
             "smoke": bool(e.get("smoke", False)),
         }
-    return {"experiments": out}
+    return {"experiments": out, "claims": config["claims"]}
 
 
 rule fid_vs_sample_size:

@@ -41,7 +41,8 @@ def table(args: argparse.Namespace) -> None:
                 f"{pair[1]} vs {pair[0]}, paired by seed ({protocol} protocol)",
                 comparison_markdown(comparison, pair),
                 [f"means over seeds with 95% t-intervals (none with one seed); the difference is {pair[1]} - "
-                 f"{pair[0]}, paired by seed within a unit, or by (unit, seed) in row 'all'; p from the paired "
+                 f"{pair[0]}, paired by seed within a unit; row 'all' is the mean of the units' differences "
+                 f"with its error from seed replication (the claims' estimand for these classes); p from the "
                  f"t test that gives the interval",
                  "'paper's direction holds': yes/no only when the interval excludes 0 with p < 0.05"],
                 level=3,
@@ -81,7 +82,9 @@ def claims(args: argparse.Namespace) -> None:
                 stand_ins.append(f"experiment {name} ({own}) stands in for {experiments[name]['dataset']}")
             subset.loc[rows, "dataset"] = experiments[name]["dataset"]
         comparisons = [tuple(c) for n in names for c in (experiments[n].get("comparisons") or [])]
-        frames.append(evaluate_claims(study, subset, args.paper_dir, list(dict.fromkeys(comparisons)) or None))
+        settings = job.get("claims") or {}
+        frames.append(evaluate_claims(study, subset, args.paper_dir, list(dict.fromkeys(comparisons)) or None,
+                                      margins=settings.get("margins"), alpha=settings.get("alpha", 0.05)))
         contexts.append({"study": study, "experiments": names, "stand_ins": stand_ins,
                          "smoke": [n for n in names if experiments[n].get("smoke")]})
     result = pd.concat(frames, ignore_index=True)

@@ -1,17 +1,45 @@
-"""The claims page: per study one concise table (the primary protocol), then the detail."""
+"""The claims page: per study one concise table (the primary protocol, one row per claim), then
+the estimands, the other comparisons and protocols, and what the target did not run."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
+from qgen.claims import NOT_RUN
 from qgen.report.markdown import fmt, interval, markdown_table, section
 
 SMOKE_WARNING = (
     "**Smoke run: these verdicts are not evidence.** The models were trained for a few hundred steps "
     "on small data to check that the pipeline runs; run the study's full target for verdicts."
 )
+READINGS = {"fixed": "these classes", "random": "classes as a draw", "single": "one unit, seeds"}
+
+
+def _value(row: Any, key: str) -> float:
+    value = getattr(row, key, np.nan)
+    return np.nan if value is None else value
+
+
+def _effect(row: Any) -> str:
+    """'estimate [low, high]' with the scale named: a ratio of spreads or a difference."""
+    text = interval(_value(row, "our_diff"), _value(row, "ci_low"), _value(row, "ci_high"))
+    return text + (" (ratio t/b)" if getattr(row, "scale", "") == "ratio" else "")
+
+
+def _power(row: Any) -> str:
+    """The smallest effect these seeds detect, and the seeds the paper's own effect would need."""
+    mde, needed = _value(row, "mde"), _value(row, "seeds_needed")
+    parts = []
+    if np.isfinite(mde):
+        parts.append(f"MDE {fmt(mde, 3)}")
+    if np.isfinite(needed):
+        parts.append(f"paper's effect needs {int(np.ceil(needed))} seeds")
+    elif needed == np.inf:
+        parts.append("paper's effect: not detectable")
+    return "; ".join(parts) or "–"
 
 
 def _claims_table(rows: pd.DataFrame) -> str:
@@ -19,20 +47,39 @@ def _claims_table(rows: pd.DataFrame) -> str:
         "claim": rows["claim"],
         "comparison": rows["treatment"] + " vs " + rows["baseline"],
         "statement": rows["statement"],
+        "reading": [READINGS.get(r, "") if isinstance(r, str) else "all parts" for r in rows.get("reading", "")],
         "paper (b / t)": [f"{fmt(b)} / {fmt(t)}" for b, t in zip(rows["paper_baseline"], rows["paper_treatment"])],
-        "ours (b / t)": [f"{fmt(b)} / {fmt(t)}" for b, t in zip(rows["our_baseline"], rows["our_treatment"])],
-        "difference t - b [95% CI]": [interval(r.our_diff, r.ci_low, r.ci_high) for r in rows.itertuples()],
-        "p": rows["p_value"],
-        "p (Holm)": rows["p_holm"] if "p_holm" in rows else float("nan"),
+        "ours (b / t)": [f"{fmt(b)} / {fmt(t)}" for b, t in zip(rows.get("our_baseline", np.nan),
+                                                                 rows.get("our_treatment", np.nan))],
+        "effect t - b [95% CI]": [_effect(r) for r in rows.itertuples()],
+        "p": rows.get("p_value", np.nan),
+        "p (Holm)": rows.get("p_holm", np.nan),
         "verdict": [f"**{v}**" for v in rows["verdict"]],
-        "note": rows["note"],
+        "power": [_power(r) for r in rows.itertuples()],
     })
     return markdown_table(shown)
+
+
+def _estimands(rows: pd.DataFrame) -> list[str]:
+    out = []
+    for r in rows[rows["statistic"] != "all parts"].itertuples():
+        secondary = ""
+        if isinstance(getattr(r, "secondary_reading", None), str):
+            secondary = (f" Beside it ({READINGS.get(r.secondary_reading)}): "
+                         f"{interval(r.secondary_estimate, r.secondary_low, r.secondary_high)}, "
+                         f"p = {fmt(r.secondary_p, 3)}, {r.secondary_verdict}.")
+        margin = ""
+        if np.isfinite(_value(r, "margin_low")):
+            margin = f" Equivalence margin ({fmt(r.margin_low, 3)}, {fmt(r.margin_high, 3)}), TOST p = {fmt(r.p_equivalence, 3)}."
+        out.append(f"**{r.claim}** ({r.treatment} vs {r.baseline}, {r.metric}): {r.estimand}. "
+                   f"{r.method}.{margin}{secondary} {r.note}".strip())
+    return out
 
 
 def claims_markdown(
     title: str, result: pd.DataFrame, contexts: Sequence[Mapping[str, Any]], job: Mapping[str, Any]
 ) -> str:
+    alpha = (job.get("claims") or {}).get("alpha", 0.05)
     out = [f"# Claims: {title}", ""]
     for ctx in contexts:
         study = ctx["study"]
@@ -44,21 +91,29 @@ def claims_markdown(
         out += [f"- {s}" for s in ctx["stand_ins"]]
         out += [f"- {n}" for n in study.notes]
         out.append("")
-        ran = rows[rows["run"].astype(bool)]
-        not_run = rows[~rows["run"].astype(bool) & rows["primary"].astype(bool)]
-        primary = ran[ran["primary"].astype(bool)]
+        run = rows["verdict"] != NOT_RUN
+        primary = rows[rows["primary"].astype(bool) & run]
         out.append(section(
             f"Primary protocol: {study.primary.name}",
             _claims_table(primary),
-            ["differences are treatment - baseline (t - b); p from the test that gives the interval; "
-             "Holm corrects the primary protocol's claim parts across this report"],
+            [f"t = treatment, b = baseline; the effect is t - b (a ratio t / b for spreads) with its 95% "
+             f"interval; p from the test that gives the interval; Holm corrects the {len(primary)} primary "
+             f"rows of this report at alpha = {alpha}",
+             "no meaningful difference: the interval lies inside the equivalence margin (two one-sided tests)",
+             "power: the minimum detectable effect (MDE) at this run's seeds (80% power), and the seeds per "
+             "unit and model the paper's own effect would need"],
             level=3,
         ))
+        not_run = rows[~run & rows["primary"].astype(bool)]
         if len(not_run):
             listed = ", ".join(dict.fromkeys(f"{r.claim} ({r.treatment} vs {r.baseline})" for r in not_run.itertuples()))
             out.append(f"Not run in this target: {listed}.\n")
+        if len(primary):
+            out.append(section("Estimands and notes (primary protocol)", "\n".join(f"- {e}" for e in _estimands(primary)),
+                               level=3))
         for variant in [v for v in study.variants if not v.primary]:
-            detail = ran[ran["variant"] == variant.name]
+            detail = rows[(rows["variant"] == variant.name) & run]
             if len(detail):
-                out.append(section(f"Descriptive: {variant.name}", _claims_table(detail), level=3))
+                out.append(section(f"Descriptive, not corrected for multiplicity: {variant.name}",
+                                   _claims_table(detail), level=3))
     return "\n".join(out).rstrip() + "\n"

@@ -24,6 +24,10 @@ class ClaimPart:
     name ("ssim", "fid") that each protocol variant maps to one of its score metrics.
     ``statistic``: "mean" (the mean over units) or "spread" (sd of per-unit means across units).
     ``rows`` selects the runs the part is about (e.g. the low-data runs of C5).
+    ``reading`` is the estimand (qgen.stats): "fixed" (a claim about these classes, error from
+    seeds), "random" (classes as a draw), "single" (one unit, e.g. one model on all classes).
+    ``paired``: the two models share what a seed draws (data order, noise), so seeds pair.
+    ``unit_keys``: the columns that make a unit (C5: a class at one training-set size).
     """
 
     claim: str
@@ -34,6 +38,9 @@ class ClaimPart:
     statistic: str = "mean"
     rows: RowFilter | None = None
     rows_label: str = ""
+    reading: str = "fixed"
+    paired: bool = True
+    unit_keys: tuple[str, ...] = ("unit",)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
-"""Intervals and paired tests for scores over seeds and classes.
+"""Intervals and paired tests for one set of values or matched pairs.
 
 Every function degrades instead of crashing: with one value an interval is undefined, so it
-comes back as NaN with a note saying why; NaN inputs are dropped (and counted in the note).
+comes back as NaN with a note saying why; NaN and infinite inputs are dropped (and counted in
+the note). A spread of exactly zero (all values or all differences equal) leaves the t
+interval and p undefined: NaN with a note, never p = 0 or a zero-width interval.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
@@ -57,8 +60,13 @@ class PairedComparison:
 
 def _clean(values: ArrayLike) -> tuple[np.ndarray, str]:
     x = np.asarray(values, dtype=np.float64).ravel()
-    dropped = int(np.isnan(x).sum())
-    return x[~np.isnan(x)], (f"{dropped} NaN value(s) dropped. " if dropped else "")
+    nan, inf = int(np.isnan(x).sum()), int(np.isinf(x).sum())
+    note = (f"{nan} NaN value(s) dropped. " if nan else "") + (
+        f"{inf} non-finite value(s) treated as missing. " if inf else "")
+    return x[np.isfinite(x)], note
+
+
+ZERO_SPREAD_NOTE = "all values are equal: no spread to estimate the noise from, so no interval or p-value. "
 
 
 def _undefined_note(n: int) -> str:
@@ -77,12 +85,15 @@ def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, 
 
 
 def bootstrap_pvalue(draws: np.ndarray, null: float = 0.0) -> float:
-    """Two-sided bootstrap p-value: twice the smaller share of draws on either side of `null`."""
+    """Two-sided p from inverting the percentile interval: twice the smaller of
+    (1 + draws on one side of `null`) / (B + 1). Never exactly 0: B draws cannot show a
+    probability below 1 / (B + 1). NaN draws are ignored (callers count them)."""
     draws = np.asarray(draws, dtype=np.float64)
     draws = draws[~np.isnan(draws)]
     if draws.size == 0:
         return float("nan")
-    return float(min(1.0, 2 * min(np.mean(draws <= null), np.mean(draws >= null))))
+    below, above = int(np.sum(draws <= null)), int(np.sum(draws >= null))
+    return float(min(1.0, 2 * (min(below, above) + 1) / (draws.size + 1)))
 
 
 def bootstrap_draws(statistic: Callable[[np.random.Generator], float], n_boot: int = 5000, seed: int = 0) -> np.ndarray:
@@ -100,6 +111,8 @@ def mean_ci(
     est = float(x.mean()) if n else float("nan")
     if n < 2:
         return Interval(est, float("nan"), float("nan"), n, level, method, note + _undefined_note(n))
+    if x.std(ddof=1) == 0:
+        return Interval(est, float("nan"), float("nan"), n, level, method, note + ZERO_SPREAD_NOTE.strip())
     if method == "t":
         half = float(sps.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
         return Interval(est, est - half, est + half, n, level, "t", note)
@@ -110,18 +123,28 @@ def mean_ci(
     raise ValueError(f"unknown interval method {method!r}; use 't' or 'bootstrap'")
 
 
+@functools.lru_cache(maxsize=32)
+def _all_signs(n: int) -> np.ndarray:
+    signs = np.array(list(itertools.product((-1.0, 1.0), repeat=n)))
+    signs.setflags(write=False)
+    return signs
+
+
 def sign_flip_pvalue(diffs: ArrayLike, n_perm: int = 10000, seed: int = 0) -> float:
-    """Two-sided sign-flip permutation test of mean(diffs) = 0 (exact enumeration for n <= 16)."""
+    """Two-sided sign-flip permutation test of mean(diffs) = 0 (exact enumeration for n <= 16).
+
+    Valid when each difference is symmetric about 0 under the null; its smallest possible
+    p is 2 / 2^n (0.25 with 3 seeds), so with few differences it can never reject."""
     d, _ = _clean(diffs)
     n = d.size
     if n == 0:
         return float("nan")
     observed = abs(d.mean())
+    tol = 1e-12 * max(1.0, float(np.abs(d).max()))
     if n <= 16:
-        signs = np.array(list(itertools.product((-1.0, 1.0), repeat=n)))
-        return float(np.mean(np.abs(signs @ d / n) >= observed - 1e-12))
+        return float(np.mean(np.abs(_all_signs(n) @ d / n) >= observed - tol))
     signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(n_perm, n))
-    count = int(np.sum(np.abs(signs @ d / n) >= observed - 1e-12))
+    count = int(np.sum(np.abs(signs @ d / n) >= observed - tol))
     return (count + 1) / (n_perm + 1)
 
 
@@ -135,9 +158,10 @@ def _wilcoxon_p(d: np.ndarray) -> float:
 
 
 def _t_p(d: np.ndarray) -> float:
-    sd = d.std(ddof=1)
-    if sd == 0:
-        return 1.0 if d.mean() == 0 else 0.0
+    # equal differences: the noise is not estimable; p = 0 here would declare any constant
+    # difference (two identical runs) significant.
+    if d.size < 2 or d.std(ddof=1) == 0:
+        return float("nan")
     return float(sps.ttest_1samp(d, 0.0).pvalue)
 
 
@@ -147,15 +171,19 @@ def paired_comparison(
     """Compare b with a over matched pairs (e.g. a = classical, b = quantum per class x seed).
 
     Differences are b - a. Interval: Student t on the differences. p-values: paired t-test,
-    Wilcoxon signed-rank and sign-flip permutation. Pairs with a NaN on either side are
-    dropped; with fewer than 2 pairs intervals and p-values are NaN and the note says why.
+    Wilcoxon signed-rank and sign-flip permutation. Pairs with a NaN or infinite value on
+    either side are dropped; with fewer than 2 pairs, or all differences equal, the t interval
+    and p are NaN and the note says why. This treats every pair as independent: for pairs
+    nested in classes use qgen.stats.fixed_classes or random_classes.
     """
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"paired comparison needs equal lengths, got {a.size} and {b.size}")
-    keep = ~(np.isnan(a) | np.isnan(b))
+    keep = np.isfinite(a) & np.isfinite(b)
+    n_inf = int((np.isinf(a) | np.isinf(b)).sum())
     note = f"{int((~keep).sum())} incomplete pair(s) dropped. " if (~keep).any() else ""
+    note += f"({n_inf} of them with a non-finite value.) " if n_inf else ""
     a, b = a[keep], b[keep]
     d = b - a
     n = int(d.size)
@@ -165,36 +193,8 @@ def paired_comparison(
         return PairedComparison(n, *means, nan, nan, nan, nan, nan, level, note + _undefined_note(n), d)
     ci = mean_ci(d, level)
     if d.std(ddof=1) == 0:
-        note += "all differences are equal: the t interval is degenerate. "
+        note += "all differences are equal: the seed noise cannot be estimated, so no t interval or p. "
     return PairedComparison(
         n, *means, ci.low, ci.high, _t_p(d), _wilcoxon_p(d), sign_flip_pvalue(d, n_perm, seed), level, note.strip(), d
     )
 
-
-def holm(p_values: ArrayLike) -> np.ndarray:
-    """Holm's step-down adjustment (family-wise error); NaN stays NaN and is not counted."""
-    p = np.asarray(p_values, dtype=np.float64)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    order = np.argsort(p[ok])
-    ranked = p[ok][order] * (m - np.arange(m))
-    adjusted = np.minimum(1.0, np.maximum.accumulate(ranked))
-    values = np.empty(m)
-    values[order] = adjusted
-    out[ok] = values
-    return out
-
-
-def verdict(low: float, high: float, p: float, direction: int, alpha: float = 0.05) -> str:
-    """'holds' / 'does not hold' when the interval excludes 0 on the claimed / other side and
-    p < alpha; otherwise 'undecided'. A degenerate (zero-width) interval decides nothing."""
-    if any(np.isnan(v) for v in (low, high, p)) or not p < alpha or low == high:
-        return "undecided"
-    if direction * low > 0 and direction * high > 0:
-        return "holds"
-    if direction * low < 0 and direction * high < 0:
-        return "does not hold"
-    return "undecided"
