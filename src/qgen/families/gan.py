@@ -74,7 +74,7 @@ class GAN(Family):
             "generator_widths": positive_ints([128, 64, 32]),
             "discriminator_widths": positive_ints([32, 64, 128]),
             "strides": positive_ints([2, 2, 2]),
-            "dropout": {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMaximum": 1, "default": 0.3},
+            "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.3},
             "leaky_slope": {"type": "number", "minimum": 0, "default": 0.2},
             "noise_map": {"enum": list(NOISE_MAPS), "default": "none"},
         },
