@@ -55,9 +55,23 @@ def test_loss_falls_on_real_digits(ema: bool) -> None:
         assert torch.equal(frozen, vq.quantizer.embedding)
 
 
+@pytest.mark.parametrize("ema", [False, True])
+def test_dead_code_restarts_revive_the_codebook(ema: bool) -> None:
+    train, _ = digits(96)
+    plain = build("vqvae", {"ema_codebook": ema})
+    restarting = build("vqvae", {"ema_codebook": ema, "dead_code_threshold": 1.0})
+    adam_steps(plain, train, 3, 1e-3)
+    adam_steps(restarting, train, 3, 1e-3)
+    # unused codes restart on encoder outputs at once: many more codes in use
+    assert restarting.codebook_usage(train)["n_used"] > 4 * plain.codebook_usage(train)["n_used"]
+    with pytest.raises(ValueError, match="generator"):
+        restarting.quantizer(torch.zeros(1, 64, 7, 7))
+
+
 def test_same_seed_gives_identical_training() -> None:
     train, _ = digits(64)
-    a, b = build("vqvae", {"ema_codebook": True}, seed=4), build("vqvae", {"ema_codebook": True}, seed=4)
+    settings = {"ema_codebook": True, "dead_code_threshold": 1.0}  # restarts draw from the rng
+    a, b = build("vqvae", settings, seed=4), build("vqvae", settings, seed=4)
     assert adam_steps(a, train, 2, 1e-3) == adam_steps(b, train, 2, 1e-3)
     assert states_equal(a.state_dict(), b.state_dict())
 
@@ -115,7 +129,7 @@ def test_prior_trains_after_the_vqvae_run_and_resumes_bit_identically(
 
     images, labels = digits(48)
     data = TrainingData(images, labels, DATA)
-    vq_job = job("vqvae", {"ema_codebook": True}, epochs=1, batch_size=16, ema_decay=0.9)
+    vq_job = job("vqvae", {"ema_codebook": True, "dead_code_threshold": 1.0}, epochs=1, batch_size=16, ema_decay=0.9)
     vq_path = train(vq_job, data, seed=0, outdir=tmp_path / "vqvae", progress=False)
     assert "codebook_usage" in pd.read_csv(tmp_path / "vqvae" / "epochs.csv").columns
 

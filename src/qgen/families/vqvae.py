@@ -10,7 +10,9 @@ clamping.
 Loss: reconstruction (MSE on [-1, 1] images) + codebook (||sg[z_e] - e||^2) +
 ``commitment_cost`` (0.25) * commitment (||z_e - sg[e]||^2). With ``ema_codebook`` the codebook
 follows exponential moving averages (decay ``codebook_decay``) instead of the codebook loss,
-which is then logged only. Logged besides ``loss``: ``reconstruction``, ``codebook``,
+which is then logged only. ``dead_code_threshold`` > 0 restarts codes whose moving average
+use per batch falls below it on encoder outputs of the batch (Jukebox's random restarts; off by
+default, as in the paper). Logged besides ``loss``: ``reconstruction``, ``codebook``,
 ``commitment``, and the batch's codebook use, ``perplexity`` and ``codebook_usage`` (fraction of
 the K codes used); :meth:`VQVAE.codebook_usage` measures them over a whole image set.
 
@@ -38,7 +40,7 @@ from qgen.models.vector_quantizer import VectorQuantizer, code_statistics
 class VQVAE(Family):
     """Settings (defaults): widths ([32, 64, 128]), strides ([2, 2, 1]), embedding_dim (64),
     codebook_size (512), commitment_cost (0.25), ema_codebook (false), codebook_decay (0.99),
-    codebook_epsilon (1e-5). See the module docstring."""
+    codebook_epsilon (1e-5), dead_code_threshold (0: off). See the module docstring."""
 
     options_schema = {
         "type": "object",
@@ -52,6 +54,7 @@ class VQVAE(Family):
             "ema_codebook": {"type": "boolean", "default": False},
             "codebook_decay": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.99},
             "codebook_epsilon": {"type": "number", "exclusiveMinimum": 0, "default": 1e-5},
+            "dead_code_threshold": {"type": "number", "minimum": 0, "default": 0.0},
         },
     }
 
@@ -72,7 +75,8 @@ class VQVAE(Family):
         self.codebook_size = opts["codebook_size"]
         self.encoder = nn.Sequential(ConvEncoder(data.channels, widths, strides), nn.Conv2d(widths[-1], dim, 1))
         self.quantizer = VectorQuantizer(
-            self.codebook_size, dim, opts["ema_codebook"], opts["codebook_decay"], opts["codebook_epsilon"]
+            self.codebook_size, dim, opts["ema_codebook"], opts["codebook_decay"], opts["codebook_epsilon"],
+            opts["dead_code_threshold"],
         )
         self.decoder = nn.Sequential(
             nn.Conv2d(dim, widths[-1], 3, padding=1),
@@ -108,7 +112,7 @@ class VQVAE(Family):
         return {"vqvae": [p for p in self.parameters() if p.requires_grad]}
 
     def losses(self, group: str, batch: Batch, rng: torch.Generator) -> dict[str, torch.Tensor]:
-        quantised, codes, vq = self.quantizer(self.encoder(batch.images))
+        quantised, codes, vq = self.quantizer(self.encoder(batch.images), rng)
         reconstruction = F.mse_loss(self.decoder(quantised), batch.images)
         loss = reconstruction + self.commitment_cost * vq["commitment"]
         if not self.quantizer.ema:

@@ -7,6 +7,12 @@ Two codebook updates:
   appendix; Laplace-smoothed counts as in Sonnet's ``VectorQuantizerEMA``), only in training
   mode. The codebook loss is then logged but not minimised.
 Both initialise the codebook uniformly in [-1/K, 1/K] (as the reference implementations).
+
+Optional random restarts of dead codes (``dead_code_threshold`` > 0; Dhariwal et al. 2020,
+Jukebox): an exponential moving average (decay ``decay``) of each code's use per batch is kept;
+after each training step, codes whose average falls below the threshold are moved onto encoder
+outputs of the current batch drawn with the caller's generator. With a threshold of 1 every
+unused code restarts at the first step. Off by default (the paper has none).
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ class VectorQuantizer(nn.Module):
     """Encoder outputs (B, D, H, W) -> nearest codebook vectors, codes (B, H, W) and losses."""
 
     def __init__(
-        self, n_codes: int, dim: int, ema: bool = False, decay: float = 0.99, epsilon: float = 1e-5
+        self, n_codes: int, dim: int, ema: bool = False, decay: float = 0.99, epsilon: float = 1e-5,
+        dead_code_threshold: float = 0.0,
     ) -> None:
         super().__init__()
         self.n_codes, self.dim, self.ema = n_codes, dim, ema
-        self.decay, self.epsilon = decay, epsilon
+        self.decay, self.epsilon, self.dead_code_threshold = decay, epsilon, dead_code_threshold
         init = torch.empty(n_codes, dim).uniform_(-1.0 / n_codes, 1.0 / n_codes)
         if ema:
             self.register_buffer("embedding", init)
@@ -34,7 +41,10 @@ class VectorQuantizer(nn.Module):
             self.register_buffer("embed_sum", init.clone())
         else:
             self.embedding = nn.Parameter(init)
+        if dead_code_threshold > 0:
+            self.register_buffer("usage", torch.ones(n_codes))
 
+    @torch.no_grad()
     def codes(self, z: torch.Tensor) -> torch.Tensor:
         """(B, D, H, W) -> indices (B, H, W) of the nearest codebook vectors (squared L2)."""
         b, d, h, w = z.shape
@@ -47,15 +57,40 @@ class VectorQuantizer(nn.Module):
         """Indices (B, H, W) -> codebook vectors (B, D, H, W)."""
         return F.embedding(codes, self.embedding).permute(0, 3, 1, 2).contiguous()
 
-    def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    def forward(
+        self, z: torch.Tensor, rng: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """Quantised z with straight-through gradients, the codes, and the losses: ``codebook``
-        (||sg[z] - e||^2) and ``commitment`` (||z - sg[e]||^2), each a mean over elements."""
+        (||sg[z] - e||^2) and ``commitment`` (||z - sg[e]||^2), each a mean over elements.
+
+        In training mode, an EMA codebook moves, and dead codes restart (drawn with ``rng``)
+        for the next step."""
         codes = self.codes(z)
         if self.ema and self.training:
             self._ema_update(z, codes)
         q = self.lookup(codes)
         losses = {"codebook": F.mse_loss(q, z.detach()), "commitment": F.mse_loss(z, q.detach())}
+        if self.dead_code_threshold > 0 and self.training:
+            if rng is None:
+                raise ValueError("restarting dead codes needs the step's random generator")
+            self._restart_dead_codes(z, codes, rng)
         return z + (q - z).detach(), codes, losses
+
+    @torch.no_grad()
+    def _restart_dead_codes(self, z: torch.Tensor, codes: torch.Tensor, rng: torch.Generator) -> None:
+        counts = torch.bincount(codes.reshape(-1), minlength=self.n_codes).to(self.usage.dtype)
+        self.usage.mul_(self.decay).add_(counts, alpha=1 - self.decay)
+        dead = self.usage < self.dead_code_threshold
+        n_dead = int(dead.sum())
+        if n_dead == 0:
+            return
+        flat = z.detach().permute(0, 2, 3, 1).reshape(-1, self.dim)
+        picks = torch.randint(0, flat.shape[0], (n_dead,), generator=rng).to(flat.device)
+        self.embedding.data[dead] = flat[picks].to(self.embedding.dtype)
+        self.usage[dead] = self.dead_code_threshold
+        if self.ema:  # restart the averages as if each new code had been seen once
+            self.embed_sum[dead] = self.embedding[dead]
+            self.cluster_size[dead] = 1.0
 
     @torch.no_grad()
     def _ema_update(self, z: torch.Tensor, codes: torch.Tensor) -> None:
