@@ -88,7 +88,7 @@ def _gan_job(variant: str) -> dict:
     return job("gan", settings, quantum, epochs=2, batch_size=16, lr=2e-4, betas=[0.5, 0.999],
                groups={"discriminator": {"lr": 2e-4}, "generator": {"lr": 2e-4}},
                grad_clip=1.0 if quantum else None, lr_schedule="cosine" if quantum else "constant",
-               augment={"rotation": 10, "translate": 2})
+               augment={"rotation": 10, "translate": 2}, drop_last=True)
 
 
 @pytest.mark.parametrize("variant", ["gan", "qgan"])

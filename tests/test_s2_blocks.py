@@ -8,19 +8,25 @@ import torch
 from qgen.families import QuantumSpec
 from qgen.families.options import schema_defaults
 from qgen.models.circuit_blocks import ClassicalTwin, FeatureAttention, build_core, product_distribution
-from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes
+from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, decoder_start
 
 torch.set_num_threads(1)
 
 
-@pytest.mark.parametrize(("size", "strides"), [(28, [2, 2, 2]), (28, [2, 2, 1]), (32, [2, 2, 2]), (64, [2, 2, 2, 2])])
-def test_decoders_restore_the_encoders_sizes(size: int, strides: list[int]) -> None:
+@pytest.mark.parametrize(
+    ("size", "strides", "decoder_strides"),
+    [(28, [2, 2, 2], [2, 2, 1]), (28, [2, 2, 1], [2, 2, 1]), (32, [2, 2, 2], [2, 2, 2]), (64, [2, 2, 2, 2], [2, 2, 2, 1])],
+)
+def test_encoder_and_decoder_sizes(size: int, strides: list[int], decoder_strides: list[int]) -> None:
     widths = [8, 16, 32, 32][: len(strides)]
-    sizes = conv_sizes(size, strides)
+    side = conv_sizes(size, strides)[-1]
     h = ConvEncoder(1, widths, strides)(torch.zeros(2, 1, size, size))
-    assert h.shape == (2, widths[-1], sizes[-1], sizes[-1])
-    out = ConvDecoder(widths[::-1], strides[::-1], sizes[::-1], 3)(h)
+    assert h.shape == (2, widths[-1], side, side)
+    start = decoder_start(size, decoder_strides)
+    out = ConvDecoder(widths[::-1], decoder_strides, 3)(torch.zeros(2, widths[-1], start, start))
     assert out.shape == (2, 3, size, size)
+    with pytest.raises(ValueError, match="multiple"):
+        decoder_start(28, [2, 2, 2])
 
 
 def test_twin_has_exactly_the_circuits_weight_count_and_output_range() -> None:

@@ -3,15 +3,17 @@
 One definition; the ``noise_map`` setting selects the model:
 
 - ``none``: the report's GAN. Generator: noise z ~ N(0, I) of ``noise_dim`` (100) -> Linear to
-  128 x 4 x 4, batch norm (over the 128 channels), ReLU -> three 3x3 transposed convolutions 128 -> 64 -> 32 -> C
-  (4 -> 7 -> 14 -> 28 px) with batch norm and ReLU between -> tanh. Discriminator: three 3x3
+  128 x 7 x 7, batch norm (over the 128 channels), ReLU -> three transposed convolutions 128 ->
+  64 -> 32 -> C with strides 2/2/1 (7 -> 14 -> 28 -> 28 px; 4x4 kernels at stride 2, as
+  DCGAN) with batch norm and ReLU between -> tanh. Discriminator: three 3x3
   convolutions 32/64/128 with stride 2, each followed by LeakyReLU(``leaky_slope``) and
   Dropout(``dropout``) -> Linear to one logit.
 - ``quantum``: the report's quantum generator, "an 8-qubit circuit turns noise into the latent
   code that a classical decoder turns into an image"
   (:class:`qgen.models.circuit_blocks.NoiseMap`): z (noise_dim) -> Linear -> n_qubits angles ->
-  the model's circuit -> <Z_i> -> Linear -> latent code (noise_dim) -> the classical generator
-  above, unchanged. The generator's randomness thus passes through n_qubits numbers.
+  the model's circuit -> <Z_i> -> Linear -> batch norm without parameters (``latent_norm``) ->
+  latent code (noise_dim) -> the classical generator above, unchanged. The generator's
+  randomness thus passes through n_qubits numbers.
 - ``twin``: the same with the circuit replaced by its classical twin (same sizes, exactly as
   many trainable parameters), read from the entry's ``quantum`` block and never simulated.
 
@@ -38,7 +40,7 @@ from qgen.families import FAMILIES
 from qgen.families.base import Batch, DataSpec, Family, Progress, QuantumSpec
 from qgen.families.options import positive_ints, resolve_options
 from qgen.models.circuit_blocks import NoiseMap, build_core, core_parameter_count
-from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters
+from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters, decoder_start
 
 NOISE_MAPS = ("none", "quantum", "twin")
 
@@ -46,14 +48,15 @@ NOISE_MAPS = ("none", "quantum", "twin")
 class Generator(nn.Module):
     """Latent code (B, D) -> images (B, C, H, W) in [-1, 1]."""
 
-    def __init__(self, latent_dim: int, widths: list[int], strides: list[int], sizes: list[int], channels: int) -> None:
+    def __init__(self, latent_dim: int, widths: list[int], strides: list[int], size: int, channels: int) -> None:
         super().__init__()
-        self.shape = (widths[0], sizes[0], sizes[0])
+        start = decoder_start(size, strides)
+        self.shape = (widths[0], start, start)
         self.project = nn.Linear(latent_dim, math.prod(self.shape))
         # Batch norm over the channels of the reshaped map (as DCGAN), which also works on a
         # last batch of one image.
         self.norm = nn.Sequential(nn.BatchNorm2d(widths[0]), nn.ReLU())
-        self.decoder = ConvDecoder(widths, strides, sizes, channels, batch_norm=True)
+        self.decoder = ConvDecoder(widths, strides, channels, batch_norm=True)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.decoder(self.norm(self.project(z).view(-1, *self.shape))))
@@ -62,8 +65,10 @@ class Generator(nn.Module):
 @FAMILIES.register("gan")
 class GAN(Family):
     """Settings (defaults): noise_dim (100), generator_widths ([128, 64, 32]),
-    discriminator_widths ([32, 64, 128]), strides ([2, 2, 2]; the discriminator's, the generator
-    mirrors them), dropout (0.3), leaky_slope (0.2), noise_map ("none" | "quantum" | "twin").
+    generator_strides ([2, 2, 1]), discriminator_widths ([32, 64, 128]),
+    discriminator_strides ([2, 2, 2]), dropout (0.3), leaky_slope (0.2),
+    noise_map ("none" | "quantum" | "twin"), latent_norm (true: the noise map's latent code is
+    standardised over the batch, see :class:`qgen.models.circuit_blocks.NoiseMap`).
     See the module docstring."""
 
     options_schema = {
@@ -72,11 +77,13 @@ class GAN(Family):
         "properties": {
             "noise_dim": {"type": "integer", "minimum": 1, "default": 100},
             "generator_widths": positive_ints([128, 64, 32]),
+            "generator_strides": positive_ints([2, 2, 1]),
             "discriminator_widths": positive_ints([32, 64, 128]),
-            "strides": positive_ints([2, 2, 2]),
+            "discriminator_strides": positive_ints([2, 2, 2]),
             "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.3},
             "leaky_slope": {"type": "number", "minimum": 0, "default": 0.2},
             "noise_map": {"enum": list(NOISE_MAPS), "default": "none"},
+            "latent_norm": {"type": "boolean", "default": True},
         },
     }
 
@@ -91,21 +98,19 @@ class GAN(Family):
         self.options = opts = resolve_options("gan", self.options_schema, settings)
         if opts["noise_map"] == "none" and quantum is not None:
             raise ValueError("a GAN with noise_map 'none' has no circuit: drop the entry's quantum block")
-        strides = opts["strides"]
-        sizes = conv_sizes(data.size, strides)
-        d_widths, g_widths = opts["discriminator_widths"], opts["generator_widths"]
-        if len(g_widths) != len(strides):
-            raise ValueError(f"generator_widths {g_widths} need one width per stride {strides}")
+        d_widths, d_strides = opts["discriminator_widths"], opts["discriminator_strides"]
+        side = conv_sizes(data.size, d_strides)[-1]
         self.noise_dim = opts["noise_dim"]
-        self.generator = Generator(self.noise_dim, g_widths, strides[::-1], sizes[::-1], data.channels)
+        self.generator = Generator(self.noise_dim, opts["generator_widths"], opts["generator_strides"], data.size,
+                                   data.channels)
         self.discriminator = nn.Sequential(
-            ConvEncoder(data.channels, d_widths, strides, "leaky_relu", opts["leaky_slope"], dropout=opts["dropout"]),
+            ConvEncoder(data.channels, d_widths, d_strides, "leaky_relu", opts["leaky_slope"], dropout=opts["dropout"]),
             nn.Flatten(),
-            nn.Linear(d_widths[-1] * sizes[-1] ** 2, 1),
+            nn.Linear(d_widths[-1] * side * side, 1),
         )
         self.noise_map: NoiseMap | None = None
         if opts["noise_map"] != "none":  # built last: the shared networks start alike
-            self.noise_map = NoiseMap(self.noise_dim, build_core(opts["noise_map"], quantum))
+            self.noise_map = NoiseMap(self.noise_dim, build_core(opts["noise_map"], quantum), opts["latent_norm"])
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Noise (B, noise_dim) -> images in [-1, 1], through the noise map where there is one."""

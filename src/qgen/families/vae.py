@@ -4,8 +4,9 @@ One definition; the ``attention`` setting selects the model:
 
 - ``none``: the report's VAE. Encoder: 3x3 convolutions 32/64/128 with stride 2 and ReLU
   (28 -> 14 -> 7 -> 4 px), flattened (2048 features), Linear to mu and to log sigma^2 (latent 32).
-  Decoder: Linear(latent, 2048) and ReLU, then three 3x3 transposed convolutions 128 -> 64 -> 32
-  -> C (4 -> 7 -> 14 -> 28 px, ReLU between) giving Bernoulli logits.
+  Decoder: Linear(latent, 128 x 7 x 7) and ReLU, then three transposed convolutions 128 -> 64
+  -> 32 -> C with strides 2/2/1 (7 -> 14 -> 28 -> 28 px, ReLU between; see
+  :class:`qgen.models.convnets.ConvDecoder`) giving Bernoulli logits.
 - ``quantum``: the same VAE with quantum attention between encoder and latent
   (:class:`qgen.models.circuit_blocks.FeatureAttention`): features -> Linear -> n_qubits angles
   -> the model's circuit (``s2_attention``: Hadamards, RY encoding, layers of RY, RZ and CNOTs)
@@ -42,15 +43,15 @@ from qgen.families import FAMILIES
 from qgen.families.base import Batch, DataSpec, Family, Progress, QuantumSpec
 from qgen.families.options import positive_ints, resolve_options
 from qgen.models.circuit_blocks import ATTENTION_ACTIVATIONS, MEASUREMENTS, FeatureAttention, build_core, core_parameter_count
-from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters
+from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters, decoder_start
 
 ATTENTIONS = ("none", "quantum", "twin")
 
 
 @FAMILIES.register("vae")
 class VAE(Family):
-    """Settings (defaults): latent_dim (32), widths ([32, 64, 128]), strides ([2, 2, 2]),
-    kl_weight (1.0), attention ("none" | "quantum" | "twin"), attention_weighting ("expval" |
+    """Settings (defaults): latent_dim (32), widths ([32, 64, 128]; the decoder runs them in
+    reverse), strides ([2, 2, 2]; the encoder's), decoder_strides ([2, 2, 1]), kl_weight (1.0), attention ("none" | "quantum" | "twin"), attention_weighting ("expval" |
     "probs"), attention_activation ("softmax" | "sigmoid"; expval only). See the module docstring."""
 
     options_schema = {
@@ -60,6 +61,7 @@ class VAE(Family):
             "latent_dim": {"type": "integer", "minimum": 1, "default": 32},
             "widths": positive_ints([32, 64, 128]),
             "strides": positive_ints([2, 2, 2]),
+            "decoder_strides": positive_ints([2, 2, 1]),
             "kl_weight": {"type": "number", "minimum": 0, "default": 1.0},
             "attention": {"enum": list(ATTENTIONS), "default": "none"},
             "attention_weighting": {"enum": list(MEASUREMENTS), "default": "expval"},
@@ -79,15 +81,16 @@ class VAE(Family):
         if opts["attention"] == "none" and quantum is not None:
             raise ValueError("a VAE with attention 'none' has no circuit: drop the entry's quantum block")
         widths, strides = opts["widths"], opts["strides"]
-        sizes = conv_sizes(data.size, strides)
-        self.feature_shape = (widths[-1], sizes[-1], sizes[-1])
-        n_features = math.prod(self.feature_shape)
+        side = conv_sizes(data.size, strides)[-1]
+        n_features = widths[-1] * side * side
+        start = decoder_start(data.size, opts["decoder_strides"])
+        self.decoder_shape = (widths[-1], start, start)
         latent = opts["latent_dim"]
         self.encoder = ConvEncoder(data.channels, widths, strides)
         self.to_mu = nn.Linear(n_features, latent)
         self.to_logvar = nn.Linear(n_features, latent)
-        self.from_latent = nn.Linear(latent, n_features)
-        self.decoder = ConvDecoder(widths[::-1], strides[::-1], sizes[::-1], data.channels)
+        self.from_latent = nn.Linear(latent, math.prod(self.decoder_shape))
+        self.decoder = ConvDecoder(widths[::-1], opts["decoder_strides"], data.channels)
         self.attention: FeatureAttention | None = None
         if opts["attention"] != "none":  # built last: the shared networks start alike
             core = build_core(opts["attention"], quantum, opts["attention_weighting"])
@@ -111,7 +114,7 @@ class VAE(Family):
         return self.posterior(images)[0]
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        h = F.relu(self.from_latent(z)).view(-1, *self.feature_shape)
+        h = F.relu(self.from_latent(z)).view(-1, *self.decoder_shape)
         return self.decoder(h)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -3,9 +3,9 @@
 Encoder: 3x3 convolutions 32/64/128 with strides 2/2/1 and ReLU (28 -> 14 -> 7 -> 7 px), then a
 1x1 convolution to ``embedding_dim`` (64): a 7 x 7 map of vectors, each replaced by its nearest
 entry of a codebook of ``codebook_size`` K = 512 vectors (straight-through gradients).
-Decoder: 3x3 convolution embedding_dim -> 128 and ReLU, then 3x3 transposed convolutions
-128 -> 64 -> 32 -> C mirroring the encoder (7 -> 7 -> 14 -> 28 px), output in [-1, 1] after
-clamping.
+Decoder: 3x3 convolution embedding_dim -> 128 and ReLU, then transposed convolutions
+128 -> 64 -> 32 -> C with strides 2/2/1 (7 -> 14 -> 28 -> 28 px; as the VAE's decoder), output
+in [-1, 1] after clamping.
 
 Loss: reconstruction (MSE on [-1, 1] images) + codebook (||sg[z_e] - e||^2) +
 ``commitment_cost`` (0.25) * commitment (||z_e - sg[e]||^2). With ``ema_codebook`` the codebook
@@ -32,13 +32,14 @@ from qgen.errors import QgenError
 from qgen.families import FAMILIES
 from qgen.families.base import Batch, DataSpec, Family, Progress, QuantumSpec
 from qgen.families.options import positive_ints, resolve_options
-from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters
+from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters, decoder_start
 from qgen.models.vector_quantizer import VectorQuantizer, code_statistics
 
 
 @FAMILIES.register("vqvae")
 class VQVAE(Family):
-    """Settings (defaults): widths ([32, 64, 128]), strides ([2, 2, 1]), embedding_dim (64),
+    """Settings (defaults): widths ([32, 64, 128]; the decoder runs them in reverse), strides
+    ([2, 2, 1]; the encoder's), decoder_strides ([2, 2, 1]), embedding_dim (64),
     codebook_size (512), commitment_cost (0.25), ema_codebook (false), codebook_decay (0.99),
     codebook_epsilon (1e-5), dead_code_threshold (0: off). See the module docstring."""
 
@@ -48,6 +49,7 @@ class VQVAE(Family):
         "properties": {
             "widths": positive_ints([32, 64, 128]),
             "strides": positive_ints([2, 2, 1]),
+            "decoder_strides": positive_ints([2, 2, 1]),
             "embedding_dim": {"type": "integer", "minimum": 1, "default": 64},
             "codebook_size": {"type": "integer", "minimum": 2, "default": 512},
             "commitment_cost": {"type": "number", "minimum": 0, "default": 0.25},
@@ -70,8 +72,11 @@ class VQVAE(Family):
         if quantum is not None:
             raise ValueError("the VQ-VAE has no circuit: drop the entry's quantum block")
         widths, strides, dim = opts["widths"], opts["strides"], opts["embedding_dim"]
-        sizes = conv_sizes(data.size, strides)
-        self.code_shape = (sizes[-1], sizes[-1])
+        side = conv_sizes(data.size, strides)[-1]
+        if decoder_start(data.size, opts["decoder_strides"]) != side:
+            raise ValueError(f"decoder_strides {opts['decoder_strides']} do not lead from the {side}x{side} code map "
+                             f"back to {data.size} px")
+        self.code_shape = (side, side)
         self.codebook_size = opts["codebook_size"]
         self.encoder = nn.Sequential(ConvEncoder(data.channels, widths, strides), nn.Conv2d(widths[-1], dim, 1))
         self.quantizer = VectorQuantizer(
@@ -81,7 +86,7 @@ class VQVAE(Family):
         self.decoder = nn.Sequential(
             nn.Conv2d(dim, widths[-1], 3, padding=1),
             nn.ReLU(),
-            ConvDecoder(widths[::-1], strides[::-1], sizes[::-1], data.channels),
+            ConvDecoder(widths[::-1], opts["decoder_strides"], data.channels),
         )
         self.commitment_cost = float(opts["commitment_cost"])
 

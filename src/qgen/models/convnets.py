@@ -1,14 +1,16 @@
 """S2's convolutional encoders and decoders, one parametrised definition each.
 
-Every S2 network is a stack of 3x3 convolutions (padding 1) with a stride per stage: the VAE
-encoder and the GAN discriminator (widths 32/64/128, strides 2/2/2: 28 -> 14 -> 7 -> 4), the
-VQ-VAE encoder (strides 2/2/1: a 7x7 code map). Decoders mirror them with 3x3 transposed
-convolutions whose output padding is chosen so that each stage restores the encoder's size
-(4 -> 7 -> 14 -> 28), so any image size works, not only 28.
+Encoders are stacks of 3x3 convolutions (padding 1) with a stride per stage: the VAE encoder
+and the GAN discriminator (widths 32/64/128, strides 2/2/2: 28 -> 14 -> 7 -> 4 px), the VQ-VAE
+encoder (strides 2/2/1: a 7x7 code map). Decoders are stacks of transposed convolutions that
+double the size at stride 2 and keep it at stride 1: the VAE decoder, the GAN generator and
+the VQ-VAE decoder all run 128 -> 64 -> 32 -> C with strides 2/2/1 from a 7x7 map
+(7 -> 14 -> 28 -> 28 px).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -67,33 +69,25 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    """(B, widths[0], sizes[0], sizes[0]) -> (B, out_channels, sizes[-1], sizes[-1]), pre-activation.
+    """(B, widths[0], s, s) -> (B, out_channels, s * prod(strides), ...), pre-activation.
 
-    Stage i is a 3x3 transposed convolution widths[i] -> widths[i + 1] (out_channels for the
-    last) with stride strides[i], followed, except after the last, by [batch norm] and ReLU.
-    ``sizes`` are the spatial sizes to produce, for example an encoder's ``conv_sizes``
-    reversed.
+    Stage i is a transposed convolution widths[i] -> widths[i + 1] (out_channels for the last):
+    with stride 2 a 4x4 kernel, padding 1 (the size doubles exactly and every output pixel has
+    the same number of taps, so no checkerboard from uneven overlap, as in DCGAN); with stride
+    1 a 3x3 kernel, padding 1. Every stage but the last is followed by [batch norm] and ReLU.
     """
 
-    def __init__(
-        self,
-        widths: Sequence[int],
-        strides: Sequence[int],
-        sizes: Sequence[int],
-        out_channels: int,
-        batch_norm: bool = False,
-    ) -> None:
+    def __init__(self, widths: Sequence[int], strides: Sequence[int], out_channels: int, batch_norm: bool = False) -> None:
         super().__init__()
-        if not (len(widths) == len(strides) == len(sizes) - 1):
-            raise ValueError(f"a decoder needs one stride per width and one size more: {widths}, {strides}, {sizes}")
+        if len(widths) != len(strides):
+            raise ValueError(f"widths {list(widths)} and strides {list(strides)} differ in length")
+        if any(s not in (1, 2) for s in strides):
+            raise ValueError(f"decoder strides are 1 or 2, got {list(strides)}")
         layers: list[nn.Module] = []
         outs = [*widths[1:], out_channels]
         for i, (w_in, w_out, stride) in enumerate(zip(widths, outs, strides)):
-            # out = (in - 1) * stride - 2 + 3 + output_padding
-            output_padding = sizes[i + 1] - ((sizes[i] - 1) * stride + 1)
-            if not 0 <= output_padding < max(stride, 1):
-                raise ValueError(f"cannot go from {sizes[i]} to {sizes[i + 1]} px with stride {stride}")
-            layers.append(nn.ConvTranspose2d(w_in, w_out, 3, stride=stride, padding=1, output_padding=output_padding))
+            kernel = 4 if stride == 2 else 3
+            layers.append(nn.ConvTranspose2d(w_in, w_out, kernel, stride=stride, padding=1))
             if i < len(widths) - 1:
                 if batch_norm:
                     layers.append(nn.BatchNorm2d(w_out))
@@ -102,6 +96,14 @@ class ConvDecoder(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return self.net(h)
+
+
+def decoder_start(size: int, strides: Sequence[int]) -> int:
+    """The map size a decoder with these strides starts from to produce ``size`` px."""
+    scale = math.prod(strides)
+    if size % scale:
+        raise ValueError(f"a decoder with strides {list(strides)} cannot produce {size} px (not a multiple of {scale})")
+    return size // scale
 
 
 def count_parameters(module: nn.Module | None) -> int:
