@@ -42,7 +42,13 @@ from torch import nn
 from qgen.families import FAMILIES
 from qgen.families.base import Batch, DataSpec, Family, Progress, QuantumSpec
 from qgen.families.options import positive_ints, resolve_options
-from qgen.models.circuit_blocks import ATTENTION_ACTIVATIONS, MEASUREMENTS, FeatureAttention, build_core, core_parameter_count
+from qgen.models.circuit_blocks import (
+    ATTENTION_ACTIVATIONS,
+    MEASUREMENTS,
+    FeatureAttention,
+    build_core,
+    core_parameter_count,
+)
 from qgen.models.convnets import ConvDecoder, ConvEncoder, conv_sizes, count_parameters, decoder_start
 
 ATTENTIONS = ("none", "quantum", "twin")
@@ -51,8 +57,9 @@ ATTENTIONS = ("none", "quantum", "twin")
 @FAMILIES.register("vae")
 class VAE(Family):
     """Settings (defaults): latent_dim (32), widths ([32, 64, 128]; the decoder runs them in
-    reverse), strides ([2, 2, 2]; the encoder's), decoder_strides ([2, 2, 1]), kl_weight (1.0), attention ("none" | "quantum" | "twin"), attention_weighting ("expval" |
-    "probs"), attention_activation ("softmax" | "sigmoid"; expval only). See the module docstring."""
+    reverse), strides ([2, 2, 2]; the encoder's), decoder_strides ([2, 2, 1]), kl_weight (1.0),
+    attention ("none" | "quantum" | "twin"), attention_weighting ("expval" | "probs"),
+    attention_activation ("softmax" | "sigmoid"; expval only). See the module docstring."""
 
     options_schema = {
         "type": "object",
@@ -94,7 +101,9 @@ class VAE(Family):
         self.attention: FeatureAttention | None = None
         if opts["attention"] != "none":  # built last: the shared networks start alike
             core = build_core(opts["attention"], quantum, opts["attention_weighting"])
-            self.attention = FeatureAttention(n_features, core, opts["attention_weighting"], opts["attention_activation"])
+            self.attention = FeatureAttention(
+                n_features, core, opts["attention_weighting"], opts["attention_activation"]
+            )
         self.kl_weight = float(opts["kl_weight"])
 
     # ---------------------------------------------------------------- networks
@@ -145,7 +154,8 @@ class VAE(Family):
         n = batch.images.shape[0]
         reconstruction = F.binary_cross_entropy_with_logits(self.decode_logits(z), target, reduction="sum") / n
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
-        return {"loss": reconstruction + self.kl_weight * kl, "reconstruction": reconstruction.detach(), "kl": kl.detach()}
+        loss = reconstruction + self.kl_weight * kl
+        return {"loss": loss, "reconstruction": reconstruction.detach(), "kl": kl.detach()}
 
     @torch.no_grad()
     def sample(self, n: int, rng: torch.Generator, progress: Progress | None = None) -> torch.Tensor:

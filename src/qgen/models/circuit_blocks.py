@@ -91,7 +91,8 @@ def build_core(kind: str, quantum: QuantumSpec | None, measure: str = "expval") 
     if measure not in MEASUREMENTS:
         raise ValueError(f"unknown measure {measure!r}; choose one of {MEASUREMENTS}")
     if quantum is None:
-        raise ValueError(f"a {kind} block needs the model's 'quantum' block (the circuit{' it stands in for' if kind == 'twin' else ''})")
+        what = "the circuit it stands in for" if kind == "twin" else "its circuit"
+        raise ValueError(f"a {kind} block needs the model's 'quantum' block ({what})")
     params: dict[str, Any] = dict(quantum.circuit_params)
     if measure != "expval":
         if params.get("measure", measure) != measure:
