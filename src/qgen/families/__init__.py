@@ -14,7 +14,13 @@ from qgen.registry import Registry
 FAMILIES: Registry[type[Family]] = Registry("model family")
 
 # The shipped families; each module registers itself on import.
-_MODULES = ("qgen.families.ddpm",)
+_MODULES = (
+    "qgen.families.ddpm",
+    "qgen.families.vae",
+    "qgen.families.gan",
+    "qgen.families.vqvae",
+    "qgen.families.vqvae_prior",
+)
 for _module in _MODULES:
     importlib.import_module(_module)
 

@@ -121,12 +121,22 @@ def s1_paper(n_qubits: int = 16, n_layers: int = 3, entanglement: str = "linear"
     )
 
 
+S2_MEASUREMENTS = ("expval", "probs")
+
+
 @CIRCUITS.register("s2_attention")
-def s2_attention(n_qubits: int = 8, n_layers: int = 3, entanglement: str = "linear") -> CircuitSpec:
+def s2_attention(
+    n_qubits: int = 8, n_layers: int = 3, entanglement: str = "linear", measure: str = "expval"
+) -> CircuitSpec:
     """S2 quantum attention: Hadamards, RY input encoding, layers of RY(theta), RZ(phi), CNOTs.
 
     With 8 qubits and 3 layers it has the report's 48 trainable angles.
+    ``measure``: "expval" gives <Z_i> on every qubit (n_qubits outputs, SPEC.md's reading);
+    "probs" gives the probabilities of the 2**n_qubits basis states (the other reading).
     """
+    if measure not in S2_MEASUREMENTS:
+        raise ValueError(f"unknown measure {measure!r}; choose one of {S2_MEASUREMENTS}")
+    wires = list(range(n_qubits))
 
     def apply(inputs: Any, weights: Any) -> None:
         _layered(
@@ -143,7 +153,8 @@ def s2_attention(n_qubits: int = 8, n_layers: int = 3, entanglement: str = "line
         n_qubits=n_qubits,
         weight_shape=(n_layers, n_qubits, 2),
         apply=apply,
-        params={"n_qubits": n_qubits, "n_layers": n_layers, "entanglement": entanglement},
+        params={"n_qubits": n_qubits, "n_layers": n_layers, "entanglement": entanglement, "measure": measure},
+        measure=(lambda: [qml.probs(wires=wires)]) if measure == "probs" else None,
     )
 
 
