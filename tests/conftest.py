@@ -14,6 +14,8 @@ from qgen.fetch import MIRROR_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# What the Snakefile reads: the shared settings, then each study's file.
+SHIPPED_CONFIGS = [REPO / "config" / "config.yaml", *sorted((REPO / "config").glob("s[0-9].yaml"))]
 
 DIFFUSION = {"timesteps": 10, "schedule": "cosine", "timestep_sampling": "uniform", "clip_x0": True}
 QUANTUM_4 = {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 2},

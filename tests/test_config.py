@@ -23,15 +23,16 @@ from qgen.config import (
     trained_models,
 )
 
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+from conftest import SHIPPED_CONFIGS
+from qgen.config import merge_files
 
 
 def _raw() -> dict:
-    return yaml.safe_load(CONFIG.read_text())
+    return merge_files(SHIPPED_CONFIGS)
 
 
 def test_shipped_config_is_valid() -> None:
-    config = load_config(CONFIG)
+    config = load_config(*SHIPPED_CONFIGS)
     assert set(config["targets"]) >= {"all", "quickstart"}
 
 
@@ -93,7 +94,7 @@ def test_settings_merge_from_defaults_to_the_experiments_model_settings() -> Non
 
 
 def test_slices_hold_only_what_each_job_depends_on() -> None:
-    config = load_config(CONFIG)
+    config = load_config(*SHIPPED_CONFIGS)
     train = train_slice(config, "quickstart", "quantum")
     assert set(train) == {"experiment", "dataset", "train_on", "classes", "training", "model"}
     assert not {"sampling", "scoring", "figures", "device", "threads"} & (set(train["training"]) | set(train))
@@ -161,7 +162,7 @@ def test_snakemake_refuses_a_bad_config_before_running(tmp_path: Path, repo: Pat
     bad = tmp_path / "bad.yaml"
     bad.write_text("experiments:\n  quickstart:\n    classes: [0, 42]\n")
     result = subprocess.run(
-        ["snakemake", "-n", "--cores", "1", "quickstart", "--configfile", str(repo / "config/config.yaml"), str(bad)],
+        ["snakemake", "-n", "--cores", "1", "quickstart", "--configfile", str(bad)],
         cwd=repo, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0
@@ -172,7 +173,7 @@ def test_snakemake_names_the_line_of_a_yaml_error_in_a_configfile(tmp_path: Path
     bad = tmp_path / "bad.yaml"
     bad.write_text("experiments:\n  quickstart: {seeds: [0}\n")
     result = subprocess.run(
-        ["snakemake", "-n", "--cores", "1", "quickstart", "--configfile", str(repo / "config/config.yaml"), str(bad)],
+        ["snakemake", "-n", "--cores", "1", "quickstart", "--configfile", str(bad)],
         cwd=repo, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0

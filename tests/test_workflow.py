@@ -22,7 +22,7 @@ def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), env: di
 
     cmd = [
         "snakemake", "-s", str(REPO / "workflow" / "Snakefile"), "-d", str(workdir),
-        "--configfile", str(REPO / "config" / "config.yaml"), *map(str, configs), *args,
+        *(["--configfile", *map(str, configs)] if configs else []), *args,
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -138,7 +138,8 @@ def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path) -> None:
     def qgen(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["qgen", *args], capture_output=True, text=True, timeout=120)
 
-    result = qgen("train", "--config", str(REPO / "config" / "config.yaml"), "--experiment", "nope", "--model",
+    result = qgen("train", "--config", str(REPO / "config" / "config.yaml"), str(REPO / "config" / "s1.yaml"),
+                  "--experiment", "nope", "--model",
                   "quantum", "--unit", "0", "--seed", "0", "--data-root", str(tmp_path), "--outdir", str(tmp_path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "unknown experiment 'nope'" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -1,5 +1,6 @@
 # Config validation, path patterns, input functions and the target lists every rule file uses.
 
+import os
 import shlex
 from pathlib import Path
 
@@ -32,10 +33,14 @@ LOGS = config["logs_dir"]
 DATA = f"{RESOURCES}/data"
 RUN = f"{RESULTS}/{RUN_PATTERN}"
 RUN_LOG = RUN_PATTERN
-# Execution settings reach the commands as globals, never as params: changing them reruns nothing.
+# Execution settings reach the jobs as threads and resources, never as params (a rerun trigger):
+# changing the device or the thread count reruns nothing.
 DEVICE = config["execution"]["device"]
 THREADS = config["execution"]["threads"]
-MIRROR_ARG = f"--mirror {shlex.quote(config['data']['mirror'])}" if config["data"].get("mirror") else ""
+# The data mirror reaches prepare-data through the environment (QGEN_DATA_MIRROR, which wins
+# when the user sets it), not as a param: moving the mirror must not redo prepared data.
+if config["data"].get("mirror") and not os.environ.get("QGEN_DATA_MIRROR"):
+    os.environ["QGEN_DATA_MIRROR"] = str(Path(config["data"]["mirror"]).resolve())
 
 
 wildcard_constraints:

@@ -161,6 +161,7 @@ rule fid_vs_sample_size:
             category="Sample size",
         ),
     params:
+        data_root=DATA,
         job=lambda w: slice_arg(score_slice(config, w.experiment)),
         models=lambda w: " ".join(exp(w.experiment)["models"]),
         feature=lambda w: section(config, w.experiment, None, "scoring")["features"],
@@ -168,6 +169,6 @@ rule fid_vs_sample_size:
         f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{unit}}.log",
     shell:
         "qgen fid-vs-n --job {params.job} --unit {wildcards.unit} --samples {input.samples} "
-        "--labels {params.models} --data-root {DATA} --features {params.feature}={input.features} "
+        "--labels {params.models} --data-root {params.data_root} --features {params.feature}={input.features} "
         "--reference-features {input.reference_features} "
         "--out-csv {output.csv} --out-png {output.png} > {log} 2>&1"

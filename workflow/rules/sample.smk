@@ -7,10 +7,12 @@ rule sample:
     params:
         job=lambda w: slice_arg(sample_slice(config, w.experiment, w.model)),
     threads: THREADS
+    resources:
+        device=DEVICE,
     log:
         f"{LOGS}/sample/{RUN_LOG}.log",
     benchmark:
         f"{LOGS}/benchmarks/sample/{RUN_LOG}.tsv"
     shell:
         "qgen sample --job {params.job} --model-file {input.model} --out {output.samples} "
-        "--device {DEVICE} --threads {threads} > {log} 2>&1"
+        "--device {resources.device} --threads {threads} > {log} 2>&1"

@@ -53,12 +53,13 @@ rule train_feature_classifier:
     output:
         f"{RESOURCES}/features/{{dataset}}/classifier.pt",
     params:
+        data_root=DATA,
         epochs=config["metrics"]["classifier_epochs"],
     threads: THREADS
     log:
         f"{LOGS}/train_feature_classifier/{{dataset}}.log",
     shell:
-        "qgen train-features --dataset {wildcards.dataset} --data-root {DATA} "
+        "qgen train-features --dataset {wildcards.dataset} --data-root {params.data_root} "
         "--epochs {params.epochs} --out {output} --threads {threads} > {log} 2>&1"
 
 
@@ -69,14 +70,18 @@ rule reference_features:
     output:
         f"{RESOURCES}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.npz",
     threads: THREADS
+    params:
+        data_root=DATA,
+    resources:
+        device=DEVICE,
     log:
         f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.log",
     benchmark:
         f"{LOGS}/benchmarks/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.tsv"
     shell:
-        "qgen reference-features --dataset {wildcards.dataset} --data-root {DATA} --split {wildcards.split} "
+        "qgen reference-features --dataset {wildcards.dataset} --data-root {params.data_root} --split {wildcards.split} "
         "--reference {wildcards.ref} --features {wildcards.feature}={input.weights} --out {output} "
-        "--device {DEVICE} --threads {threads} > {log} 2>&1"
+        "--device {resources.device} --threads {threads} > {log} 2>&1"
 
 
 rule score:
@@ -89,6 +94,7 @@ rule score:
     output:
         scores=f"{RUN}/scores.json",
     params:
+        data_root=DATA,
         job=lambda w: slice_arg(score_slice(config, w.experiment, w.model)),
         features=lambda w, input: " ".join(
             f"--features {k.removeprefix('features_')}={v}" for k, v in input.items() if k.startswith("features_")
@@ -97,11 +103,13 @@ rule score:
             f"--reference-features {input.reference_features}" if "reference_features" in input.keys() else ""
         ),
     threads: THREADS
+    resources:
+        device=DEVICE,
     log:
         f"{LOGS}/score/{RUN_LOG}.log",
     benchmark:
         f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
     shell:
         "qgen score --job {params.job} --unit {wildcards.unit} --train-record {input.train_record} "
-        "--samples {input.samples} --data-root {DATA} {params.features} {params.references} "
-        "--out {output.scores} --device {DEVICE} --threads {threads} > {log} 2>&1"
+        "--samples {input.samples} --data-root {params.data_root} {params.features} {params.references} "
+        "--out {output.scores} --device {resources.device} --threads {threads} > {log} 2>&1"

@@ -14,11 +14,15 @@ rule train:
             f"--requires {k.removeprefix('requires_')}={v}" for k, v in input.items() if k.startswith("requires_")
         ),
         outdir=lambda w, output: str(Path(output.model).parent),
+        data_root=DATA,
     threads: THREADS
+    resources:
+        device=DEVICE,
     log:
         f"{LOGS}/train/{RUN_LOG}.log",
     benchmark:
         f"{LOGS}/benchmarks/train/{RUN_LOG}.tsv"
     shell:
         "qgen train --job {params.job} --unit {wildcards.unit} --seed {wildcards.seed} {params.requires} "
-        "--data-root {DATA} --outdir {params.outdir} --device {DEVICE} --threads {threads} > {log} 2>&1"
+        "--data-root {params.data_root} --outdir {params.outdir} --device {resources.device} --threads {threads} "
+        "> {log} 2>&1"

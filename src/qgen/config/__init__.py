@@ -45,13 +45,22 @@ def load_config(*paths: Path | str) -> dict[str, Any]:
     return prepare_config(merge_files(paths))
 
 
-def target_experiments(config: dict[str, Any], target: str) -> list[str]:
-    """The experiments a target builds, each swept experiment with all its members."""
+def target_experiments(config: dict[str, Any], target: str, _chain: tuple[str, ...] = ()) -> list[str]:
+    """The experiments a target builds: its entries are experiments (each swept experiment with
+    all its members) or other targets (e.g. all: [s1, s2])."""
+    if target in _chain:
+        raise ConfigError(f"targets {' -> '.join(_chain + (target,))}: a target cannot contain itself")
     try:
         names = config["targets"][target]
     except KeyError:
         raise ConfigError(f"unknown target {target!r}; defined: {', '.join(sorted(config['targets']))}") from None
-    return list(dict.fromkeys(m for name in names for m in sweep_family(config, name)))
+    out: list[str] = []
+    for name in names:
+        if name in config["targets"] and name not in config["experiments"]:
+            out += target_experiments(config, name, _chain + (target,))
+        else:
+            out += sweep_family(config, name)
+    return list(dict.fromkeys(out))
 
 
 __all__ = [

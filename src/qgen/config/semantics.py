@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qgen.config.loading import ConfigError
-from qgen.config.resolve import SECTIONS, classes, resolved_model, trained_models
+from qgen.config.resolve import classes, resolved_model, trained_models
 
 
 def _known(kind: str, name: str, registry: Any, where: str) -> None:
@@ -127,8 +127,11 @@ def _check_sample_counts(config: dict[str, Any], exp_name: str) -> None:
 
 
 def check_targets(config: dict[str, Any]) -> None:
+    """Every target entry names an experiment or another target, without cycles."""
+    from qgen.config import target_experiments
+
     for target, names in config.get("targets", {}).items():
         for name in names:
-            if name not in config["experiments"]:
-                raise ConfigError(f"targets.{target}: experiment {name!r} is not defined under 'experiments'")
-    _ = SECTIONS
+            if name not in config["experiments"] and name not in config["targets"]:
+                raise ConfigError(f"targets.{target}: {name!r} is neither an experiment nor a target")
+        target_experiments(config, target)

@@ -143,6 +143,14 @@ class Family(nn.Module, abc.ABC):
     def sample(self, n: int, rng: torch.Generator, progress: Progress | None = None) -> torch.Tensor:
         """``n`` images (n, C, H, W) in [-1, 1]."""
 
+    def parameter_blocks(self) -> dict[str, int]:
+        """Trainable parameters per block, measured (families name their blocks; by default the
+        top-level modules). A quantum model and its classical twin report matching blocks."""
+        blocks = {name: sum(p.numel() for p in child.parameters() if p.requires_grad)
+                  for name, child in self.named_children()}
+        blocks["total"] = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        return blocks
+
     @property
     def device(self) -> torch.device:
         return next(iter(self.parameters()), torch.empty(0)).device

@@ -57,6 +57,11 @@ def _pennylane_executor(
                 qml.apply(op)
         return spec.measurements()
 
+    if diff_method == "parameter-shift":
+        # The shift rule cannot differentiate trainable parameters inside one broadcast
+        # execution: run the batch as separate tapes (what the S2 report's setup did).
+        qnode = qml.transforms.broadcast_expand(qnode)
+
     def execute(inputs: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         # One broadcast execution for the whole batch, never a Python loop over samples.
         out = qnode(inputs, weights)

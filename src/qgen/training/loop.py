@@ -222,6 +222,7 @@ def parameter_counts(family: Family) -> dict[str, int]:
     groups = family.optimiser_groups()
     counts = {f"group_{name}": sum(p.numel() for p in params if p.requires_grad) for name, params in groups.items()}
     counts["quantum"] = sum(w.numel() for w in quantum_weights(family).values())
+    counts.update({f"block_{name}": n for name, n in family.parameter_blocks().items()})
     counts["total"] = sum(p.numel() for p in family.parameters() if p.requires_grad)
     return counts
 
