@@ -123,7 +123,8 @@ def test_quickstart_runs_and_reruns_exactly_what_changed(tmp_path: Path) -> None
     jobs = plan(_overlay(tmp_path, "f", {"experiments": {"quickstart": {"figures": {"sample_grid_images": 9}}}}))
     assert set(jobs) == {"figure_samples", "quickstart"} and jobs["figure_samples"] == 2
     # A training option: everything of the runs it touches.
-    jobs = plan(_overlay(tmp_path, "t", {"models": {"quantum": {"training": {"lr": 2.0e-3}}}}))
+    jobs = plan(_overlay(tmp_path, "t", {"experiments": {"quickstart": {"model_settings": {
+        "quantum": {"training": {"lr": 2.0e-3}}}}}}))
     assert jobs["train"] == jobs["sample"] == jobs["score"] == 2  # the quantum model's 2 classes
     # A new seed or class: only its jobs (plus the summaries that read all runs).
     jobs = plan(_tiny_config(tmp_path, [0, 1], name="seeds"))
