@@ -35,6 +35,11 @@ def settings(experiment):
     return experiment_settings(config, experiment)
 
 
+def job_gpus(wildcards):
+    """GPUs a job asks a cluster scheduler for (resource `gpu`): one where it runs on CUDA."""
+    return 1 if str(settings(wildcards.experiment)["training"].get("device", "cpu")).startswith("cuda") else 0
+
+
 def job_arg(wildcards):
     """The job's config slice as a shell-quoted JSON argument (also its rerun trigger)."""
     return shlex.quote(dumps_slice(job_slice(config, wildcards.experiment, wildcards.model)))

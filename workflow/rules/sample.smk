@@ -9,6 +9,8 @@ rule sample:
         batch=lambda w: settings(w.experiment)["sampling"]["batch_size"],
         device=lambda w: settings(w.experiment)["training"].get("device", "cpu"),
     threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+    resources:
+        gpu=job_gpus,
     log:
         f"{LOGS}/sample/{RUN_LOG}.log",
     benchmark:

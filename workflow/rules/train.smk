@@ -10,6 +10,8 @@ rule train:
         job=job_arg,
         outdir=lambda w, output: str(Path(output.model).parent),
     threads: lambda w: settings(w.experiment)["training"].get("threads", 1)
+    resources:
+        gpu=job_gpus,
     log:
         f"{LOGS}/train/{RUN_LOG}.log",
     benchmark:
