@@ -8,10 +8,13 @@ from snakemake.utils import validate
 from qgen.config import ConfigError, check_semantics, dumps_slice, experiment_settings, job_slice
 
 validate(config, "../schemas/config.schema.yaml")
-try:
-    check_semantics(config)
-except ConfigError as err:
-    raise WorkflowError(f"invalid config: {err}")
+# The semantic checks import torch and PennyLane (seconds); a cluster job's own Snakemake (run twice
+# per job by the SLURM executor) gets the config the submitting run has already checked.
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    try:
+        check_semantics(config)
+    except ConfigError as err:
+        raise WorkflowError(f"invalid config: {err}")
 
 RESULTS = config["results_dir"]
 RESOURCES = config["resources_dir"]
