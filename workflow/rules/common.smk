@@ -22,8 +22,11 @@ from qgen.config import (
 from qgen.data import dataset_info
 from qgen.paths import RUN as RUN_PATTERN, reference_tag
 
+# A cluster job's own Snakemake (the SLURM executor runs it twice per job) gets the config the
+# submitting run has checked: it only fills defaults and expands sweeps, skipping the semantic
+# checks, which import torch and PennyLane.
 try:
-    prepare_config(config)
+    prepare_config(config, check=not (workflow.remote_exec or workflow.subprocess_exec))
 except ConfigError as err:
     raise WorkflowError(f"invalid config: {err}")
 
@@ -37,6 +40,7 @@ RUN_LOG = RUN_PATTERN
 # changing the device or the thread count reruns nothing.
 DEVICE = config["execution"]["device"]
 THREADS = config["execution"]["threads"]
+GPUS = 1 if DEVICE.startswith("cuda") else 0  # what a job asks a cluster scheduler for
 # The data mirror reaches prepare-data through the environment (QGEN_DATA_MIRROR, which wins
 # when the user sets it), not as a param: moving the mirror must not redo prepared data.
 if config["data"].get("mirror") and not os.environ.get("QGEN_DATA_MIRROR"):

@@ -1,9 +1,3 @@
-# Raw files need the internet (or a mirror) and are verified on the machine that runs Snakemake.
-localrules:
-    prepare_data,
-    fetch_weights,
-
-
 rule prepare_data:
     output:
         prepared=f"{DATA}/{{dataset}}/prepared.json",

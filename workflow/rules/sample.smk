@@ -9,6 +9,7 @@ rule sample:
     threads: THREADS
     resources:
         device=DEVICE,
+        gpu=GPUS,
     log:
         f"{LOGS}/sample/{RUN_LOG}.log",
     benchmark:

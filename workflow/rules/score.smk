@@ -74,6 +74,7 @@ rule reference_features:
         data_root=DATA,
     resources:
         device=DEVICE,
+        gpu=GPUS,
     log:
         f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.log",
     benchmark:
@@ -105,6 +106,7 @@ rule score:
     threads: THREADS
     resources:
         device=DEVICE,
+        gpu=GPUS,
     log:
         f"{LOGS}/score/{RUN_LOG}.log",
     benchmark:

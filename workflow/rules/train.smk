@@ -18,6 +18,7 @@ rule train:
     threads: THREADS
     resources:
         device=DEVICE,
+        gpu=GPUS,
     log:
         f"{LOGS}/train/{RUN_LOG}.log",
     benchmark:

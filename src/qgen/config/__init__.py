@@ -30,13 +30,18 @@ from qgen.config.semantics import check_models, check_semantics
 from qgen.config.sweep import expand_sweeps, sweep_family
 
 
-def prepare_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Validate (schema, then sweeps expanded and checked again), then check names and sizes."""
+def prepare_config(config: dict[str, Any], check: bool = True) -> dict[str, Any]:
+    """Validate (schema, then sweeps expanded and checked again), then check names and sizes.
+
+    ``check=False`` (a cluster job re-reading a config its submitting run checked) only fills
+    defaults and expands sweeps."""
     validate_schema(config)
-    check_models(config)  # the sweep expansion builds models: their names must resolve first
+    if check:
+        check_models(config)  # the sweep expansion builds models: their names must resolve first
     expand_sweeps(config, same_settings=same_jobs)
-    validate_schema(config)  # the values a sweep set must be valid too
-    check_semantics(config)
+    if check:
+        validate_schema(config)  # the values a sweep set must be valid too
+        check_semantics(config)
     return config
 
 
