@@ -38,10 +38,10 @@ def tiny_config(path: Path) -> Path:
     config = {
         "paper_results_dir": str(SHARED / "paper_results"),
         "metrics": {"classifier_epochs": 1},
-        "models": {"quantum": {"family": "diffusion_unet",
+        "models": {"quantum": {"family": "ddpm", "denoiser": {"name": "s1_unet", "bottleneck": "quantum"},
                                "quantum": {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 1}}}},
         "experiments": {"quickstart": {
-            "dataset": "digits", "classes": [0], "models": ["classical", "quantum"], "seeds": [0],
+            "study": "s1", "dataset": "digits", "classes": [0], "models": ["classical", "quantum"], "seeds": [0],
             "paper_table": "chen2025_table1_mnist",
             "training": {"epochs": 1}, "diffusion": {"timesteps": 10},
             "sampling": {"n_samples": 12},
@@ -64,7 +64,7 @@ def snakemake_cmd(options: str, workdir: Path, config: Path) -> list[str]:
     """`snakemake {options} quickstart` as the README says, pointed at the repository's workflow,
     a temporary folder and the tiny config."""
     return ["snakemake", *options.split(), "quickstart", "-s", str(REPO / "workflow" / "Snakefile"),
-            "-d", str(workdir), "--configfile", str(REPO / "config" / "config.yaml"), str(config)]
+            "-d", str(workdir), "--configfile", str(config)]
 
 
 def squeue(*args: str) -> list[list[str]]:
