@@ -99,19 +99,18 @@ def bench_circuit(case: str, args: argparse.Namespace) -> list[dict]:
 
 
 def bench_unet(args: argparse.Namespace) -> list[dict]:
-    try:
-        from qgen.models import build_model
-    except ImportError as err:  # the U-Net is written elsewhere in the project
-        print(f"case c skipped: qgen.models.build_model is not available ({err})")
-        return []
+    from qgen.families import QuantumSpec
+    from qgen.models import DiffusionUNet
+
     backends = ["torch"] + ([] if args.skip_reference else list(REFERENCES))
     variants = []
     for backend in [None, *backends]:
         device = args.device if backend in (None, "torch") else "cpu"
-        cfg: dict = {"family": "diffusion_unet"}
-        if backend is not None:
-            cfg["quantum"] = {"circuit": "s1_paper", "circuit_params": {"n_qubits": 16, "n_layers": 3}}
-        model = build_model(cfg, channels=1, quantum_backend={"name": backend, "options": {}} if backend else None)
+        if backend is None:
+            model = DiffusionUNet(1)
+        else:
+            spec = QuantumSpec("s1_paper", {"n_qubits": 16, "n_layers": 3}, backend)
+            model = DiffusionUNet(1, bottleneck="quantum", quantum=spec)
         model = model.to(device)
         opt = torch.optim.Adam(model.parameters(), lr=3e-4)
         x = torch.rand(args.batch, 1, 28, 28, device=device) * 2 - 1
