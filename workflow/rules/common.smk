@@ -36,6 +36,7 @@ LOGS = config["logs_dir"]
 DATA = f"{RESOURCES}/data"
 RUN = f"{RESULTS}/{RUN_PATTERN}"
 RUN_LOG = RUN_PATTERN
+ENV = "../envs/qgen.yaml"  # every rule's software (used with --sdm conda)
 # Execution settings reach the jobs as threads and resources, never as params (a rerun trigger):
 # changing the device or the thread count reruns nothing.
 DEVICE = config["execution"]["device"]

@@ -3,6 +3,8 @@ rule prepare_data:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     params:
         root=DATA,
+    conda:
+        ENV
     log:
         f"{LOGS}/prepare_data/{{dataset}}.log",
     shell:

@@ -20,6 +20,8 @@ rule table:
     params:
         paper=paper_table_arg,
         outdir=lambda w, output: str(Path(output.scores).parent),
+    conda:
+        ENV
     log:
         f"{LOGS}/table/{{experiment}}.log",
     shell:
@@ -51,6 +53,8 @@ rule figure_samples:
     params:
         job=lambda w: slice_arg(figure_slice(config, w.experiment)),
         models=lambda w: " ".join(exp(w.experiment)["models"]),
+    conda:
+        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_samples_{{unit}}.log",
     shell:
@@ -67,6 +71,8 @@ rule figure_losses:
             caption="../report/training.rst",
             category="Training",
         ),
+    conda:
+        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_loss_curves.log",
     shell:
@@ -82,6 +88,8 @@ rule figure_quantum_grads:
             caption="../report/training.rst",
             category="Training",
         ),
+    conda:
+        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_quantum_grads.log",
     shell:
@@ -97,6 +105,8 @@ rule figure_circuit:
         ),
     params:
         job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
+    conda:
+        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_circuit_{{model}}.log",
     shell:
@@ -125,6 +135,8 @@ rule claims:
     params:
         job=lambda w: slice_arg(claims_slice(w.target)),
         paper_dir=config["paper_results_dir"],
+    conda:
+        ENV
     log:
         f"{LOGS}/claims/{{target}}.log",
     shell:
@@ -165,6 +177,8 @@ rule fid_vs_sample_size:
         job=lambda w: slice_arg(score_slice(config, w.experiment)),
         models=lambda w: " ".join(exp(w.experiment)["models"]),
         feature=lambda w: section(config, w.experiment, None, "scoring")["features"],
+    conda:
+        ENV
     log:
         f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{unit}}.log",
     shell:

@@ -10,6 +10,8 @@ rule sample:
     resources:
         device=DEVICE,
         gpu=GPUS,
+    conda:
+        ENV
     log:
         f"{LOGS}/sample/{RUN_LOG}.log",
     benchmark:

@@ -40,6 +40,8 @@ rule fetch_weights:
             if config["metrics"]["weights"].get(w.feature)
             else ""
         ),
+    conda:
+        ENV
     log:
         f"{LOGS}/fetch_weights/{{feature}}.log",
     cache: "omit-software"
@@ -56,6 +58,8 @@ rule train_feature_classifier:
         data_root=DATA,
         epochs=config["metrics"]["classifier_epochs"],
     threads: THREADS
+    conda:
+        ENV
     log:
         f"{LOGS}/train_feature_classifier/{{dataset}}.log",
     shell:
@@ -75,6 +79,8 @@ rule reference_features:
     resources:
         device=DEVICE,
         gpu=GPUS,
+    conda:
+        ENV
     log:
         f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.log",
     benchmark:
@@ -107,6 +113,8 @@ rule score:
     resources:
         device=DEVICE,
         gpu=GPUS,
+    conda:
+        ENV
     log:
         f"{LOGS}/score/{RUN_LOG}.log",
     benchmark:

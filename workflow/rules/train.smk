@@ -19,6 +19,8 @@ rule train:
     resources:
         device=DEVICE,
         gpu=GPUS,
+    conda:
+        ENV
     log:
         f"{LOGS}/train/{RUN_LOG}.log",
     benchmark:
