@@ -15,6 +15,7 @@ from qgen.metrics.gradable import (
     DEGRADATIONS,
     VALIDATORS,
     apply_degradation,
+    fit_validator,
     gradable_table,
     load_validator,
     save_validator,
@@ -123,3 +124,14 @@ def test_an_uncalibrated_validator_refuses_to_judge(standin: dict) -> None:
     v = train_validator("quality", standin["train"].images[:20], epochs=1, width=4, threads=1)
     with pytest.raises(RuntimeError, match="calibrate"):
         v.accepts(standin["test"].images[:2])
+    with pytest.raises(ValueError, match="labels"):
+        train_validator("grade_confidence", standin["train"].images[:20], epochs=1)
+
+
+def test_fit_validator_trains_calibrates_and_saves(tmp_path: Path) -> None:
+    prepare_dataset("retina_standin", tmp_path, n_train=30, n_val=20, n_test=10)
+    v = fit_validator("grade_confidence", "retina_standin", tmp_path, seed=1, save_path=tmp_path / "v.pt",
+                      epochs=1, width=4, threads=1)  # fmt: skip
+    assert v.metadata["calibration"]["source"] == "val" and v.metadata["calibration"]["n"] == 20
+    assert v.net.config["n_outputs"] == 6  # five classes and "ungradable"
+    assert load_validator(tmp_path / "v.pt").threshold == v.threshold

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,7 @@ class ValidatorKind:
     # (logits real, labels, logits degraded) -> training accuracy
     accuracy: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
     uses_degraded: Callable[[float], bool]
+    needs_labels: bool
     accepts: str
 
 
@@ -120,6 +122,7 @@ VALIDATORS.register("quality")(
         score=lambda logits: torch.sigmoid(logits[:, 0]),
         accuracy=_quality_accuracy,
         uses_degraded=lambda w: True,
+        needs_labels=False,
         accepts="images the CNN rates as more like the real training images than like their degraded copies",
     )
 )
@@ -130,6 +133,7 @@ VALIDATORS.register("grade_confidence")(
         score=lambda logits: F.softmax(logits, dim=1)[:, :-1].amax(dim=1),
         accuracy=_grade_accuracy,
         uses_degraded=lambda w: w > 0,
+        needs_labels=True,
         accepts="images the grade classifier assigns to one grade with high probability (not to 'ungradable')",
     )
 )
@@ -252,6 +256,8 @@ def _train(
     dataset: str,
 ) -> Validator:
     kind = VALIDATORS.get(name)
+    if kind.needs_labels and labels is None:
+        raise ValueError(f"the {name} validator learns from labels: pass the training labels")
     uint8 = to_uint8_nhwc(images)
     x = to_float_nchw(uint8)
     y = torch.as_tensor(np.zeros(len(x)) if labels is None else np.asarray(labels), dtype=torch.long)
@@ -291,6 +297,33 @@ def _train(
         "degradations": {n: {"low": d.low, "high": d.high} for n, d in ((n, DEGRADATIONS.get(n)) for n in DEGRADATIONS)},
     }
     return Validator(name, net.requires_grad_(False), float("nan"), metadata)
+
+
+def fit_validator(
+    name: str,
+    dataset: str,
+    data_root: PathLike,
+    seed: int = 0,
+    calibration_split: str = "val",
+    acceptance: float = 0.95,
+    save_path: PathLike | None = None,
+    **options: Any,
+) -> Validator:
+    """Train on a prepared dataset's ``train`` split, calibrate on ``calibration_split``, save.
+
+    The one call a pipeline rule needs; ``options`` go to :func:`train_validator`.
+    """
+    from qgen.data import load_split
+
+    train = load_split(dataset, Path(data_root), "train")
+    validator = train_validator(
+        name, train.images, train.labels, train.info.n_classes, seed=seed, dataset=dataset, **options
+    )
+    calibration = load_split(dataset, Path(data_root), calibration_split).images
+    validator.calibrate(calibration, acceptance, calibration_split)
+    if save_path is not None:
+        save_validator(validator, save_path)
+    return validator
 
 
 def save_validator(validator: Validator, path: PathLike) -> None:
