@@ -1,6 +1,6 @@
 """Cost of sampling S3's quantum models under hardware noise (run by hand; not a test).
 
-    python benchmarks/bench_noisy_sampling.py [--out bench.md] [--batch 64] [--repeats 3] [--threads 1]
+    python benchmarks/bench_noisy_sampling.py [--out bench.md] [--batch 64] [--repeats 3] [--threads 1] [--qubits 8 10 12]
 
 One forward pass (no gradients: sampling) of a quantum residual block at batch 64 (features
 64 x 4 x 4 -> strongly entangling circuit, 3 layers -> back), per simulation path of the torch
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--qubits", type=int, nargs="*", help="only the cases of these sizes")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -79,6 +80,8 @@ def main() -> None:
     print("\n".join(lines), flush=True)
     noiseless: dict[int, float] = {}
     for label, n_qubits, options in CASES:  # one at a time, each row printed as soon as it is known
+        if args.qubits and n_qubits not in args.qubits:
+            continue
         block = _block(n_qubits, options)
         t = _median_seconds(block, features, args.repeats)
         noiseless.setdefault(n_qubits, t)  # each size's first case is its noiseless run
