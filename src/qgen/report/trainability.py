@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from qgen.report.figures import save_figure
+from qgen.report.figures import plt, save_figure  # figures selects the Agg backend first
 
 PANELS = {
     "var_mean": "averaged over all weights",
