@@ -3,12 +3,15 @@
 Registered datasets: ``mnist``, ``fashion_mnist``, ``mnist_t10k`` (MNIST's test split divided
 into train/test: the fallback for machines without MNIST's training images), ``digits``
 (scikit-learn's real 8x8 digits in an MNIST frame, offline), and MedMNIST 2D flags such as
-``pathmnist`` / ``retinamnist`` (28 px) and ``retinamnist_64`` (64 px).
+``pathmnist`` / ``retinamnist`` (28 px) and ``retinamnist_64`` (64 px), and ``retina_standin`` /
+``retina_standin_64`` (views of a fundus photograph packaged with scikit-image: RetinaMNIST's
+offline stand-in, named as such everywhere).
 """
 
 from qgen.data import digits as _digits  # noqa: F401  (registers "digits")
 from qgen.data import medmnist_sets as _medmnist_sets  # noqa: F401  (registers MedMNIST flags)
 from qgen.data import mnist as _mnist  # noqa: F401  (registers "mnist", "fashion_mnist", "mnist_t10k")
+from qgen.data import retina_standin as _retina_standin  # noqa: F401  (registers "retina_standin", "retina_standin_64")
 from qgen.fetch import MIRROR_ENV, RemoteFile, md5_file
 from qgen.data.errors import DataIntegrityError, DownloadError, MirrorFileMissingError, QgenDataError
 from qgen.data.loading import ImageSet, first_n, load_split

@@ -70,6 +70,15 @@ class CircuitSpec:
 CIRCUITS: Registry[Callable[..., CircuitSpec]] = Registry("circuit")
 
 
+IMPRIMITIVES = {"CNOT": qml.CNOT, "CZ": qml.CZ}
+
+
+def _ry_encoding(inputs: Any, n_qubits: int) -> None:
+    """Angle encoding shared by the circuits: RY(x_i) on qubit i."""
+    for i in range(n_qubits):
+        qml.RY(inputs[..., i], wires=i)
+
+
 def _layered(
     inputs: Any,
     weights: Any,
@@ -83,8 +92,7 @@ def _layered(
     if hadamard_first:
         for i in range(n_qubits):
             qml.Hadamard(wires=i)
-    for i in range(n_qubits):
-        qml.RY(inputs[..., i], wires=i)
+    _ry_encoding(inputs, n_qubits)
     pairs = entangling_pairs(n_qubits, entanglement)
     gate = {"RX": qml.RX, "RY": qml.RY, "RZ": qml.RZ}
     for layer in range(weights.shape[0]):
@@ -155,6 +163,70 @@ def s2_attention(
         apply=apply,
         params={"n_qubits": n_qubits, "n_layers": n_layers, "entanglement": entanglement, "measure": measure},
         measure=(lambda: [qml.probs(wires=wires)]) if measure == "probs" else None,
+    )
+
+
+@CIRCUITS.register("strongly_entangling")
+def strongly_entangling(
+    n_qubits: int = 8,
+    n_layers: int = 3,
+    ranges: Sequence[int] | None = None,
+    imprimitive: str = "CNOT",
+) -> CircuitSpec:
+    """S3: RY(x_i) encoding, then PennyLane's StronglyEntanglingLayers, <Z_i>.
+
+    Each layer l applies a general rotation Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)
+    to every qubit, then CNOT(i, (i + r_l) mod n) for every i. The range r_l cycles as in
+    PennyLane (``ranges=None``: r_l = l mod (n - 1) + 1), so deeper layers reach further qubits.
+    ``ranges`` and ``imprimitive`` ("CNOT" or "CZ") are the knobs an "edited" variant (the S3
+    authors' unpublished choice) would turn. The template is decomposed by PennyLane itself, so
+    every backend runs PennyLane's own definition.
+    """
+    if imprimitive not in IMPRIMITIVES:
+        raise ValueError(f"unknown imprimitive {imprimitive!r}; choose one of {sorted(IMPRIMITIVES)}")
+    ranges_t = None if ranges is None else tuple(int(r) for r in ranges)
+    if ranges_t is not None and len(ranges_t) != n_layers:
+        raise ValueError(f"ranges has {len(ranges_t)} entries for {n_layers} layers")
+
+    def apply(inputs: Any, weights: Any) -> None:
+        _ry_encoding(inputs, n_qubits)
+        qml.StronglyEntanglingLayers(
+            weights, wires=range(n_qubits), ranges=ranges_t, imprimitive=IMPRIMITIVES[imprimitive]
+        )
+
+    return CircuitSpec(
+        name="strongly_entangling",
+        n_qubits=n_qubits,
+        weight_shape=(n_layers, n_qubits, 3),
+        apply=apply,
+        params={"n_qubits": n_qubits, "n_layers": n_layers, "ranges": ranges_t, "imprimitive": imprimitive},
+    )
+
+
+@CIRCUITS.register("hardware_efficient")
+def hardware_efficient(n_qubits: int = 8, n_layers: int = 3, entanglement: str = "linear") -> CircuitSpec:
+    """A hardware-efficient ansatz: RY(x_i) encoding, then per layer a CZ ladder and RY(w[l, i]).
+
+    The entangler comes first in each layer, so every CZ sits between two rotation layers (the
+    encoding is the first): a CZ placed last would be diagonal right before a Z measurement and
+    could not change any output. Real amplitudes throughout (RY and CZ are real gates).
+    """
+    pairs = entangling_pairs(n_qubits, entanglement)
+
+    def apply(inputs: Any, weights: Any) -> None:
+        _ry_encoding(inputs, n_qubits)
+        for layer in range(weights.shape[0]):
+            for c, t in pairs:
+                qml.CZ(wires=[c, t])
+            for i in range(n_qubits):
+                qml.RY(weights[layer, i, 0], wires=i)
+
+    return CircuitSpec(
+        name="hardware_efficient",
+        n_qubits=n_qubits,
+        weight_shape=(n_layers, n_qubits, 1),
+        apply=apply,
+        params={"n_qubits": n_qubits, "n_layers": n_layers, "entanglement": entanglement},
     )
 
 

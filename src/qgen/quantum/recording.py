@@ -62,13 +62,20 @@ class Recording:
 
 
 def expand(ops: Sequence[Operator]) -> list[Operator]:
-    """Decompose templates (anything without a matrix that is not a channel) into gates."""
+    """Decompose templates (anything without a matrix that is not a channel) into gates.
+
+    Decomposing queues the new gates on any active tape; inside a QNode (the ``default.mixed``
+    noise path calls this there) that would apply every gate of a template twice, so the
+    queue is paused: the caller decides what to apply.
+    """
     out: list[Operator] = []
     for op in ops:
         if isinstance(op, Channel) or op.has_matrix:
             out.append(op)
         else:
-            out.extend(expand(op.decomposition()))
+            with qml.QueuingManager.stop_recording():
+                parts = op.decomposition()
+            out.extend(expand(parts))
     return out
 
 

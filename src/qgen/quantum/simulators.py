@@ -50,21 +50,69 @@ class StateVector:
         return probabilities(self.state)
 
 
+def superoperator(mat: torch.Tensor) -> torch.Tensor:
+    """K (x) conj(K), (..., d, d) -> (..., d*d, d*d): rho -> K rho K^dag as one matrix acting on
+    the row axes and then the column axes of a flattened rho, i.e. in one pass over the state."""
+    d = mat.shape[-1]
+    return (mat[..., :, None, :, None] * mat.conj()[..., None, :, None, :]).reshape(*mat.shape[:-2], d * d, d * d)
+
+
 class DensityMatrix:
-    """Mixed states, exact: rho as a 2n-wire tensor (row wires, then column wires); 4**n memory."""
+    """Mixed states, exact: rho as a 2n-wire tensor (row wires, then column wires); 4**n memory.
+
+    A gate K acts as its superoperator K (x) conj(K) on (its row axes, its column axes), a
+    channel as the sum of its Kraus operators' superoperators: one pass over rho each. A pass
+    over rho is what costs (4**n entries per row), so one-wire superoperators (gates and
+    channels) are not applied at once but multiplied into a pending 4x4 per wire, applied when
+    a multi-wire operation or the measurement needs that wire: a gate with the noise after it,
+    and runs of them, cost one pass. ``kron_window = 1`` asks the executor for one-wire gates
+    one by one (a Kronecker product of k of them would be a 4**k x 4**k superoperator).
+    """
+
+    kron_window = 1
 
     def __init__(self, psi0: torch.Tensor, n: int, generator: torch.Generator | None = None) -> None:
         self.n = n
         self.rho = (psi0[:, :, None] * psi0.conj()[:, None, :]).reshape(psi0.shape[0], -1)
+        self._pending: dict[int, torch.Tensor] = {}  # axis -> one-wire superoperator not yet applied
 
-    def _both_sides(self, mat: torch.Tensor, axes: tuple[int, ...], rho: torch.Tensor) -> torch.Tensor:
-        rho = apply_matrix(rho, mat, axes, 2 * self.n)  # K rho
-        return apply_matrix(rho, mat.conj(), tuple(a + self.n for a in axes), 2 * self.n)  # ... K^dag
+    def _apply_super(self, sup: torch.Tensor, axes: tuple[int, ...]) -> None:
+        self.rho = apply_matrix(self.rho, sup, (*axes, *(a + self.n for a in axes)), 2 * self.n)
+
+    def _queue(self, sup: torch.Tensor, axis: int) -> None:
+        pending = self._pending.get(axis)
+        self._pending[axis] = sup if pending is None else sup @ pending
+
+    def _flush(self, axes: tuple[int, ...] | None = None) -> None:
+        for axis in sorted(self._pending) if axes is None else axes:
+            sup = self._pending.pop(axis, None)
+            if sup is not None:
+                self._apply_super(sup, (axis,))
 
     def apply_matrix(self, mat: torch.Tensor, axes: tuple[int, ...]) -> None:
-        self.rho = self._both_sides(mat, axes, self.rho)
+        if len(axes) == 1:
+            self._queue(superoperator(mat), axes[0])
+            return
+        self._flush(axes)
+        self._apply_super(superoperator(mat), axes)
+
+    def _involved(self, src: torch.Tensor, phase: torch.Tensor | None) -> tuple[int, ...]:
+        """Axes a monomial gate does not commute with a one-wire operation on: those whose bit it
+        changes or reads (a CNOT's target and control), found from its index map."""
+        index = torch.arange(src.numel(), device=src.device)
+        axes = []
+        for axis in range(self.n):
+            bit = 1 << (self.n - 1 - axis)
+            flip = index ^ bit
+            # M = M' (x) I on this axis: the bit is kept, nothing else depends on it, nor the phase.
+            kept = torch.equal(src & bit, index & bit) and torch.equal(src[flip], src ^ bit)
+            if not kept or (phase is not None and not torch.equal(phase[flip], phase)):
+                axes.append(axis)
+        return tuple(axes)
 
     def apply_monomial(self, src: torch.Tensor, phase: torch.Tensor | None) -> None:
+        if self._pending:
+            self._flush(self._involved(src, phase))  # pending wires it acts on go first
         d = 2**self.n
         rho = self.rho.view(-1, d, d)[:, src][:, :, src]
         if phase is not None:
@@ -72,9 +120,10 @@ class DensityMatrix:
         self.rho = rho.reshape(rho.shape[0], -1)
 
     def apply_channel(self, kraus: torch.Tensor, axis: int) -> None:
-        self.rho = sum(self._both_sides(k, (axis,), self.rho) for k in kraus)
+        self._queue(superoperator(kraus).sum(0), axis)
 
     def probs(self) -> torch.Tensor:
+        self._flush()
         d = 2**self.n
         return torch.diagonal(self.rho.view(-1, d, d), dim1=1, dim2=2).real
 

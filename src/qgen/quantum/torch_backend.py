@@ -169,8 +169,9 @@ class TorchExecutor:
             elif isinstance(step, ParallelStep):
                 runs = dict(step.runs)
                 eye = torch.eye(2, dtype=dtype, device=device)
-                for window in sorted({a // KRON_WINDOW for a in runs}):
-                    axes = [a for a in sorted(runs) if a // KRON_WINDOW == window]
+                kron_window = getattr(sim, "kron_window", KRON_WINDOW)
+                for window in sorted({a // kron_window for a in runs}):
+                    axes = [a for a in sorted(runs) if a // kron_window == window]
                     span = tuple(range(axes[0], axes[-1] + 1))
                     m = fused(runs[span[0]])
                     for a in span[1:]:
