@@ -109,7 +109,7 @@ def _register_random_weights(monkeypatch, tmp_path: Path, name: str, state_dict:
 
 def test_inception_fid_wrapper_shapes(monkeypatch, tmp_path):
     """Architecture and input handling with random weights (the real ones cannot be downloaded here)."""
-    import torch_fidelity.feature_extractor_inceptionv3 as tfi
+    tfi = pytest.importorskip("torch_fidelity.feature_extractor_inceptionv3", reason="the full extra")
 
     with monkeypatch.context() as m:  # build the architecture once with its random init
         m.setattr(tfi, "load_state_dict_from_url", lambda *a, **k: {})
@@ -124,7 +124,7 @@ def test_inception_fid_wrapper_shapes(monkeypatch, tmp_path):
 
 
 def test_inception_torchvision_wrapper_shapes(monkeypatch, tmp_path):
-    from torchvision.models import inception_v3
+    inception_v3 = pytest.importorskip("torchvision.models", reason="the full extra").inception_v3
 
     sd = inception_v3(weights=None, aux_logits=True, init_weights=False).state_dict()
     path = _register_random_weights(monkeypatch, tmp_path, "inception_torchvision", sd)
@@ -174,3 +174,19 @@ def test_fetch_weights_command_links_the_verified_file_once(toy_spec, tmp_path):
         fetch_weights_command(argparse.Namespace(name="toy", out=str(out), local=str(local)))
     assert out.read_bytes() == payload and os.stat(out).st_nlink == 2
     assert sorted(p.name for p in out.parent.iterdir()) == [".cache", "toy.pth"]
+
+
+def test_inception_without_the_full_extra_names_the_fix(monkeypatch, tmp_path):
+    """On a CPU-only install (no torchvision) choosing Inception features says how to get them."""
+    import sys
+
+    from qgen.errors import QgenError
+
+    for module in ("torchvision.models", "torch_fidelity.feature_extractor_inceptionv3"):
+        monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    weights = tmp_path / "w.pth"
+    weights.write_bytes(b"x")
+    with pytest.raises(QgenError, match=r"full extra.*features: classifier"):
+        from qgen.metrics.features import InceptionTorchvision
+
+        InceptionTorchvision(weights)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torchvision.utils import make_grid
 
 from qgen.metrics.paper_protocol import cut_strip, load_png, save_png, score_paper_protocol, stitch_strip
 
@@ -17,6 +16,7 @@ def _no_blank_columns(n: int, c: int = 1, seed: int = 0) -> np.ndarray:
 
 
 def test_stitch_matches_torchvision_make_grid():
+    make_grid = pytest.importorskip("torchvision.utils", reason="the full extra").make_grid
     imgs = _no_blank_columns(5)
     grid = make_grid(torch.from_numpy(imgs)[:, None], nrow=5, padding=2, pad_value=0)  # (3, H, W), grey -> RGB
     assert np.array_equal(stitch_strip(imgs), grid[0].numpy())

@@ -20,7 +20,7 @@ def _specs(requirements: list[str]) -> dict[str, str]:
 def test_environment_lists_every_pyproject_dependency_with_the_same_constraint() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    wanted = _specs(project["dependencies"] + extras["test"] + extras["cluster"])
+    wanted = _specs(project["dependencies"] + extras["full"] + extras["test"] + extras["cluster"])
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     listed: list[str] = []
     for dep in env["dependencies"]:

@@ -207,7 +207,7 @@ def test_readme_cluster_section_is_what_ci_and_the_slurm_test_run() -> None:
                 for line in block.splitlines() if line.strip() and not line.startswith("#")]
     assert f"snakemake {CLUSTER_OPTIONS.replace(str(REPO) + '/', '')} quickstart" in commands
     ci = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
-    for command in ("python -m pip install -e \".[test,cluster]\"", "scripts/slurm-cluster.sh install",
+    for command in ("python -m pip install -e \".[full,test,cluster]\"", "scripts/slurm-cluster.sh install",
                     "scripts/slurm-cluster.sh start", "python -m pytest -m slurm"):
         assert command in commands and command in ci, command
     assert any("scripts/slurm-cluster.sh stop" in line for line in ci)

@@ -125,3 +125,22 @@ def test_validation_loss_clipping_and_cosine_schedule(tmp_path: Path, tiny_job: 
     train(tiny_job, data, seed=0, outdir=tmp_path, progress=False)
     epochs = pd.read_csv(tmp_path / "epochs.csv")
     assert epochs["val_loss"].notna().all() and len(epochs) == 2
+
+
+def test_augmentation_equals_torchvisions_affine_and_is_seeded() -> None:
+    """qgen warps with torch alone (no torchvision on the CPU route); the result is torchvision's."""
+    from qgen.training.augment import RandomAffine, warp
+
+    images = torch.rand(3, 3, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    a = RandomAffine(10, 2)(images, torch.Generator().manual_seed(5))
+    b = RandomAffine(10, 2)(images, torch.Generator().manual_seed(5))
+    assert torch.equal(a, b) and not torch.equal(a, images)
+    vision = pytest.importorskip("torchvision.transforms.v2.functional", reason="the full extra")
+    from torchvision.transforms import InterpolationMode
+
+    for angle, dx, dy in [(10.0, 0, 0), (-7.3, 2, -1), (9.9, -2, 2)]:
+        ours = warp(images, torch.full((3,), angle), torch.tensor([[dx, dy]] * 3, dtype=torch.float32))
+        theirs = torch.stack([vision.affine(im, angle=angle, translate=[dx, dy], scale=1.0, shear=[0.0, 0.0],
+                                            interpolation=InterpolationMode.BILINEAR, fill=[-1.0] * 3)
+                              for im in images])
+        assert (ours - theirs).abs().max() < 1e-4

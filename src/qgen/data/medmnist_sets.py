@@ -33,7 +33,10 @@ def medmnist_info(flag: str) -> dict[str, Any]:
     try:
         from medmnist import INFO
     except ImportError as exc:
-        raise QgenDataError(f"dataset {flag!r} needs the medmnist package: pip install medmnist") from exc
+        raise QgenDataError(
+            f"dataset {flag!r} needs the medmnist package (its table of files and checksums). Fix: "
+            f"python -m pip install -e '.[full]', or on a CPU-only install python -m pip install --no-deps medmnist"
+        ) from exc
     if flag not in INFO:
         raise QgenDataError(f"the installed medmnist package has no flag {flag!r}")
     return INFO[flag]

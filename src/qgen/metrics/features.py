@@ -37,6 +37,22 @@ FeatureFactory = Callable[..., "FeatureExtractor"]
 FEATURES: Registry[FeatureFactory] = Registry("feature extractor")
 
 
+def _import_full(module: str, name: str, feature: str) -> Any:
+    """A name from the `full` extra's packages, with the fix when they are not installed."""
+    import importlib
+
+    from qgen.errors import QgenError
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, RuntimeError) as err:  # RuntimeError: a torchvision built for another torch
+        raise QgenError(
+            f"features {feature!r} need torchvision and torch-fidelity, which this install lacks or cannot "
+            f"load ({type(err).__name__}: {err}). Fix: install the full extra (python -m pip install -e "
+            f"'.[full]', with torch and torchvision as a matching pair), or score with features: classifier."
+        ) from None
+
+
 class InceptionFID(FeatureExtractor):
     """torch-fidelity's FeatureExtractorInceptionV3: pool3 (2048) and unbiased logits (1008)."""
 
@@ -46,7 +62,8 @@ class InceptionFID(FeatureExtractor):
 
     def __init__(self, weights_path: PathLike) -> None:
         super().__init__()
-        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+        FeatureExtractorInceptionV3 = _import_full("torch_fidelity.feature_extractor_inceptionv3",
+                                                   "FeatureExtractorInceptionV3", "inception_fid")
 
         self.net = FeatureExtractorInceptionV3(
             "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(weights_path)
@@ -72,7 +89,7 @@ class InceptionTorchvision(FeatureExtractor):
 
     def __init__(self, weights_path: PathLike, imagenet_normalize: bool = True, resize_mode: str = "bilinear") -> None:
         super().__init__()
-        from torchvision.models import inception_v3
+        inception_v3 = _import_full("torchvision.models", "inception_v3", "inception_torchvision")
 
         net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True)
         net.load_state_dict(torch.load(weights_path, map_location="cpu", weights_only=True))
