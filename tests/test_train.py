@@ -94,7 +94,7 @@ def test_outputs_carry_provenance_parameters_and_quantum_gradients(tmp_path: Pat
     assert {"qgen_version", "git_commit", "torch_version", "created_utc"} <= set(record)
     assert record["parameters"]["quantum"] == 2 * 4 and record["parameters"]["total"] > 400_000
     assert len(record["seconds_per_epoch"]) == 2
-    movement = record["quantum_weight_movement"]["denoiser.quantum.layer.weights"]
+    movement = record["quantum_weight_movement"]["denoiser.gate.core.weights"]
     assert movement["n_weights"] == 8
     grads = pd.read_csv(tmp_path / "quantum_grads.csv")
     assert set(grads["epoch"]) == {1, 2} and len(grads) == 2 * 2 * 4  # epochs x layers x qubits
