@@ -125,3 +125,32 @@ def test_validation_loss_clipping_and_cosine_schedule(tmp_path: Path, tiny_job: 
     train(tiny_job, data, seed=0, outdir=tmp_path, progress=False)
     epochs = pd.read_csv(tmp_path / "epochs.csv")
     assert epochs["val_loss"].notna().all() and len(epochs) == 2
+
+
+def test_a_step_budget_overrides_epochs_and_cuts_the_last_epoch(tmp_path: Path, tiny_job: dict) -> None:
+    tiny_job["training"]["steps"] = 7  # 20 images at batch 8: 3 steps per epoch -> epochs of 3, 3, 1
+    train(tiny_job, _data(), seed=0, outdir=tmp_path, progress=False)
+    losses = pd.read_csv(tmp_path / "losses.csv")
+    assert len(losses) == 7 and list(losses.groupby("epoch").size()) == [3, 3, 1]
+    assert json.loads((tmp_path / "train.json").read_text())["steps"] == 7
+
+
+def test_loss_weighted_sampling_and_circuit_noise_resume_bit_identically(tmp_path: Path, tiny_job: dict,
+                                                                          monkeypatch) -> None:
+    """The sampler's running estimate is family state (checkpointed); the circuit noise draws
+    from the run's generator: a killed run resumes to the uninterrupted run's weights."""
+    diffusion = tiny_job["model"]["settings"]["diffusion"]
+    diffusion.update(timestep_sampling="loss_weighted", noise_source="circuit")
+    straight = train(tiny_job, _data(), seed=0, outdir=tmp_path / "straight", progress=False)
+    outdir = tmp_path / "resumed"
+    with monkeypatch.context() as m:
+        _kill_in_second_epoch(m, steps_per_epoch=3)
+        with pytest.raises(KeyboardInterrupt):
+            train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
+    resumed = train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
+    ws, wr = _weights(straight), _weights(resumed)
+    assert "timesteps.counts" in ws and all(torch.equal(ws[k], wr[k]) for k in ws)
+    losses = pd.read_csv(outdir / "losses.csv")
+    assert {"loss", "unweighted_loss"} <= set(losses.columns)
+    report = json.loads((outdir / "train.json").read_text())["family_report"]["noise_sources"]["train"]
+    assert report["name"] == "circuit" and report["check"]["passed"]
