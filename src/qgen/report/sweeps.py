@@ -27,7 +27,29 @@ COLUMNS = ["kind", "metric", "setting", "model", "baseline", "treatment", "axis"
 
 
 def setting_label(assignment: Mapping[str, Any], axes: list[str]) -> str:
-    return " / ".join(f"{axis}={assignment[axis]}" for axis in axes)
+    return " / ".join(f"{axis}={_text(assignment[axis])}" for axis in axes)
+
+
+def _text(value: Any) -> str:
+    """An axis value as written in config (10, not 10.0 after a round trip through CSV)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def numeric_axis(job: Mapping[str, Any]) -> str | None:
+    """The axis of a one-axis sweep over numbers (C5's training-set size), else None."""
+    axes = list(job["axes"])
+    return axes[0] if len(axes) == 1 and _numeric(job["axes"][axes[0]]["values"]) else None
+
+
+def ordered_settings(job: Mapping[str, Any]) -> list[str]:
+    """Settings in reading order: by value along a numeric axis, else the base first, then the
+    members as expanded."""
+    axes, members = list(job["axes"]), job["members"]
+    axis = numeric_axis(job)
+    assignments = sorted(members.values(), key=lambda a: a[axis]) if axis else list(members.values())
+    return list(dict.fromkeys(setting_label(a, axes) for a in assignments))
 
 
 def _tidy(scores: pd.DataFrame, job: Mapping[str, Any]) -> pd.DataFrame:
@@ -121,16 +143,17 @@ def sweep_markdown(summary: pd.DataFrame, job: Mapping[str, Any]) -> str:
         if rows.empty:
             continue
         levels = rows[rows["kind"] == "level"]
-        wide = levels.pivot_table(index="setting", columns="model", values="estimate", sort=False, aggfunc="first")
-        shown = pd.DataFrame({"setting": wide.index})
-        for model in wide.columns:
+        settings = [s for s in ordered_settings(job) if s in set(levels["setting"])]
+        shown = pd.DataFrame({"setting": settings})
+        for model in dict.fromkeys(levels["model"]):
             cells = levels[levels["model"] == model].set_index("setting")
             shown[model] = [interval(cells.at[s, "estimate"], cells.at[s, "low"], cells.at[s, "high"])
-                            if s in cells.index else "–" for s in wide.index]
+                            if s in cells.index else "–" for s in settings]
         n = levels[["n_units", "n_seeds"]].max()
         parts.append(section(f"{metric}: per setting and model", markdown_table(shown),
                              notes + [f"{int(n['n_units'])} class(es) x {int(n['n_seeds'])} seed(s) per cell"]))
         comp = rows[rows["kind"] == "comparison"]
+        comp = comp.assign(_o=comp["setting"].map({s: i for i, s in enumerate(settings)})).sort_values("_o", kind="stable")
         if len(comp):
             table = pd.DataFrame({
                 "setting": comp["setting"], "comparison": comp["treatment"] + " - " + comp["baseline"],
@@ -143,7 +166,7 @@ def sweep_markdown(summary: pd.DataFrame, job: Mapping[str, Any]) -> str:
         if len(eff):
             table = pd.DataFrame({
                 "model": eff["model"], "axis": eff["axis"],
-                "setting vs base": [f"{v} vs {r}" for v, r in zip(eff["value"], eff["reference"])],
+                "setting vs base": [f"{_text(v)} vs {_text(r)}" for v, r in zip(eff["value"], eff["reference"])],
                 "effect [95% CI]": [interval(r.estimate, r.low, r.high) for r in eff.itertuples()],
                 "p": eff["p"], "cells": eff["n_units"]})
             parts.append(section(f"{metric}: effect of each setting against the base, other axes held equal",
@@ -163,14 +186,11 @@ def sweep_figure(summary: pd.DataFrame, job: Mapping[str, Any], path: Any, title
     axes_names = list(job["axes"])
     levels = summary[summary["kind"] == "level"]
     metrics = [m for m in job["metrics"] if m in set(levels["metric"])]
-    single = axes_names[0] if len(axes_names) == 1 and _numeric(job["axes"][axes_names[0]]["values"]) else None
+    single = numeric_axis(job)
     members = job["members"]
-    settings = list(dict.fromkeys(setting_label(a, axes_names) for a in members.values()))
-    if single:
-        settings = sorted(settings, key=lambda s: next(a[single] for a in members.values()
-                                                      if setting_label(a, axes_names) == s))
+    settings = ordered_settings(job)
     width = 5 if single else max(6, 0.55 * len(settings) + 2)
-    fig, panels = plt.subplots(1, max(len(metrics), 1), figsize=(width * max(len(metrics), 1), 4), squeeze=False)
+    fig, panels = plt.subplots(1, max(len(metrics), 1), figsize=(width * max(len(metrics), 1), 4.4), squeeze=False)
     models = list(dict.fromkeys(levels["model"]))
     for ax, metric in zip(panels[0], metrics):
         rows = levels[levels["metric"] == metric]
@@ -198,8 +218,9 @@ def sweep_figure(summary: pd.DataFrame, job: Mapping[str, Any], path: Any, title
         else:
             ax.set_xticks(np.arange(len(settings)), [s.replace(" / ", "\n") for s in settings], fontsize="x-small",
                           rotation=90)
-        ax.set_ylabel(f"{metric} ({job['protocol']}; mean, 95% CI over seeds)")
+        ax.set_ylabel(metric)
         ax.set_title(metric)
         ax.legend(fontsize="small")
-    fig.suptitle(title)
+    fig.suptitle(f"{title}: mean over classes and seeds, 95% CI from seeds ({job['protocol']} protocol)")
+    fig.tight_layout()
     save_figure(fig, path)
