@@ -152,3 +152,31 @@ def test_published_numbers_cannot_decide_the_claims_they_make():
     assert rows.loc["C2", "our_baseline"] == pytest.approx(271.05, abs=0.01)
     assert {rows.loc[c, "verdict"] for c in ("C1", "C2", "C3")} == {"undecided"}
     assert paper_values(PAPER_DIR)["C4b"] == (0.4107, 0.0931)
+
+
+def test_c5_uses_only_sizes_below_100_each_digit_at_each_size_one_unit(paper_dir):
+    """An advantage at 100 and 250 images only must not make C5 hold; one below 100 must."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for n_train in (10, 25, 50, 100, 250):
+        for c in range(10):
+            for s in range(5):
+                for model in ("classical", "twin", "quantum"):
+                    gain = 15.0 if model == "quantum" and n_train >= 100 else 0.0
+                    fid = 270 + 5 * c - gain + rng.normal(0, 0.5)
+                    for metric, value in (("fid", fid), ("ssim_nearest", 0.1 + gain / 1000 + rng.normal(0, 1e-4)),
+                                          ("ssim_random", 0.1)):
+                        rows.append(("e", "standard", "mnist", str(c), model, s, n_train, metric, value))
+    scores = pd.DataFrame(rows, columns=COLUMNS)
+    pairs = [("classical", "quantum"), ("twin", "quantum")]
+    df = evaluate_claims(S1, scores, paper_dir, comparisons=pairs, margins=MARGINS)
+    c5 = df[df["primary"].astype(bool) & df["claim"].isin(["C5a", "C5b", "C5"])]
+    assert set(zip(c5["baseline"], c5["claim"])) == {(b, c) for b, _ in pairs for c in ("C5a", "C5b", "C5")}
+    assert (c5[c5["claim"] == "C5"]["verdict"] == "does not hold").all()
+    c5b = c5[c5["claim"] == "C5b"].iloc[0]
+    assert c5b.n_classes == 10 * 3 and abs(c5b.our_diff) < 1  # 10 digits x sizes 10, 25, 50
+    # The same advantage below 100 images: C5 holds against both the plain U-Net and the twin.
+    flipped = scores.assign(n_train=scores["n_train"].map({10: 100, 25: 250, 50: 500, 100: 10, 250: 25}))
+    df = evaluate_claims(S1, flipped, paper_dir, comparisons=pairs, margins=MARGINS)
+    c5 = df[df["primary"].astype(bool) & (df["claim"] == "C5")]
+    assert (c5["verdict"] == "holds").all()

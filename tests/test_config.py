@@ -178,3 +178,60 @@ def test_snakemake_names_the_line_of_a_yaml_error_in_a_configfile(tmp_path: Path
     )
     assert result.returncode != 0
     assert "bad.yaml, line 2" in result.stdout + result.stderr
+
+
+def test_grid_expands_the_product_and_adding_a_value_adds_only_its_members() -> None:
+    from qgen.config import sweep_slice
+
+    def expanded(schedules: list[str]) -> dict:
+        config = _raw()
+        config["experiments"]["s1_mnist_noise"]["grid"]["schedule"]["values"] = schedules
+        return prepare_config(config)
+
+    config = expanded(["cosine", "linear"])
+    members = config["experiments"]["s1_mnist_noise"]["grid_members"]
+    assert len(members) == 2 * 2 * 2  # noise x schedule x time-step sampling
+    # The combination equal to the base is served by the base's runs.
+    assert members["noise-pseudo__schedule-cosine__timesteps-uniform"] == "s1_mnist_noise"
+    name = "s1_mnist_noise__noise-circuit__schedule-linear__timesteps-loss_weighted"
+    assert members["noise-circuit__schedule-linear__timesteps-loss_weighted"] == name
+    train = train_slice(config, name, "quantum")["model"]["settings"]["diffusion"]
+    assert (train["noise_source"], train["schedule"], train["timestep_sampling"]) == ("circuit", "linear", "loss_weighted")
+    assert sample_slice(config, name, "quantum")["sampling"]["noise_source"] == "circuit"
+    assert not config["experiments"][name].get("grid") and config["experiments"][name]["claims"] is False
+    more = expanded(["cosine", "linear", "sigmoid"])
+    added = set(more["experiments"]) - set(config["experiments"])
+    assert added == {f"s1_mnist_noise__noise-{n}__schedule-sigmoid__timesteps-{t}"
+                     for n in ("pseudo", "circuit") for t in ("uniform", "loss_weighted")}
+    # The summary slice names every member's setting, the base's from the defaults.
+    job = sweep_slice(config, "s1_mnist_noise")
+    assert job["members"]["s1_mnist_noise"] == {"noise": "pseudo", "schedule": "cosine", "timesteps": "uniform"}
+    assert job["members"][name] == {"noise": "circuit", "schedule": "linear", "timesteps": "loss_weighted"}
+
+
+def test_c5_design_and_what_enters_the_claims() -> None:
+    from qgen.config import comparisons, sweep_slice
+
+    config = load_config(*SHIPPED_CONFIGS)
+    c5 = sweep_slice(config, "s1_mnist_lowdata")
+    assert sorted(m["n_train"] for m in c5["members"].values()) == [10, 25, 50, 100, 250, 1000]
+    base = config["experiments"]["s1_mnist_lowdata"]
+    assert base["models"] == ["classical", "twin", "quantum"] and len(base["seeds"]) >= 5
+    training = section(config, "s1_mnist_lowdata__n_train-10", "quantum", "training")
+    assert training["data_seed"] is None and training["steps"] == 2800
+    assert comparisons(config, "s1_mnist") == [["classical", "quantum"], ["twin", "quantum"]]
+    assert comparisons(config, "quickstart") == [["classical", "quantum"]]  # the study's default
+    assert "s1_mnist_noise" in target_experiments(config, "s1")
+    assert config["experiments"]["s1_mnist_noise"]["claims"] is False
+
+
+@pytest.mark.parametrize("noise, named", [
+    ({"name": "qrng"}, "noise source 'qrng' is unknown"),
+    ({"name": "circuit", "circuit": "nope"}, "circuit 'nope' is unknown"),
+    ({"name": "pseudo", "bits_per_uniform": 8}, "takes no options"),
+])
+def test_a_bad_noise_source_is_named_before_any_job(noise: dict, named: str) -> None:
+    config = _raw()
+    config["experiments"]["quickstart"]["diffusion"]["noise_source"] = noise
+    with pytest.raises(ConfigError, match=named):
+        prepare_config(config)

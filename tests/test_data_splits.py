@@ -88,3 +88,16 @@ def test_model_tensor_roundtrip() -> None:
     assert clipped.dtype == np.uint8 and clipped.flatten().tolist() == [0, 128, 255]
     with pytest.raises(ValueError):
         to_model_tensor(images.astype(np.float32))
+
+
+def test_null_data_seed_draws_each_runs_subset_with_its_seed(root: Path) -> None:
+    from qgen.training.data import training_data
+
+    job = {"dataset": "digits", "classes": None, "training": {"n_train_per_class": 10, "data_seed": None}}
+    seed0, again, seed1 = (training_data(job, "4", root, seed=s) for s in (0, 0, 1))
+    assert torch.equal(seed0.images, again.images)  # fixed by the seed
+    assert not torch.equal(seed0.images, seed1.images)  # other images for another seed
+    fixed = {**job, "training": {"n_train_per_class": 10, "data_seed": 0}}
+    assert torch.equal(training_data(fixed, "4", root, seed=0).images, training_data(fixed, "4", root, seed=1).images)
+    with pytest.raises(ValueError, match="run seed"):
+        training_data(job, "4", root)

@@ -42,8 +42,8 @@ def test_quantum_variant_differs_only_by_the_bottleneck_gate() -> None:
     classical = DiffusionUNet(1)
     quantum = quantum_unet()
     extra = {k for k in quantum.state_dict()} - {k for k in classical.state_dict()}
-    assert extra and all(k.startswith("quantum.") for k in extra)
-    gate = quantum.quantum
+    assert extra and all(k.startswith("gate.") for k in extra)
+    gate = quantum.gate
     assert gate.to_angles.in_features == 128 and gate.to_angles.out_features == 4
     assert gate.from_expvals.in_features == 4 and gate.from_expvals.out_features == 128
     x = torch.randn(3, 1, 28, 28)
@@ -52,7 +52,7 @@ def test_quantum_variant_differs_only_by_the_bottleneck_gate() -> None:
 
 def test_paper_circuit_has_16_qubit_3_layer_shape() -> None:
     model = quantum_unet(quantum=QuantumSpec("s1_paper"))
-    layer = model.quantum.layer
+    layer = model.gate.core
     assert layer.spec.n_qubits == 16 and layer.n_outputs == 16
     assert tuple(layer.weights.shape) == (3, 16, 1)
     out = layer(torch.rand(2, 16))
@@ -70,14 +70,14 @@ def test_detached_input_blocks_gradient_to_encoder_projection() -> None:
         torch.manual_seed(0)
         model = quantum_unet(detach_input=detach)
         model(torch.randn(2, 1, 28, 28), torch.tensor([1, 2])).pow(2).mean().backward()
-        grad = model.quantum.to_angles.weight.grad
+        grad = model.gate.to_angles.weight.grad
         assert (grad is not None and grad.abs().sum() > 0) == expect_grad
 
 
 def test_pooled_sigmoid_encoding_has_no_projection_and_bounded_angles() -> None:
     model = quantum_unet(encoding="pi_sigmoid_pooled")
-    assert model.quantum.to_angles is None
-    angles = model.quantum.angles(torch.randn(3, 128, 7, 7))
+    assert model.gate.to_angles is None
+    angles = model.gate.angles(torch.randn(3, 128, 7, 7))
     assert angles.shape == (3, 4) and (angles > 0).all() and (angles < torch.pi).all()
 
 

@@ -94,7 +94,7 @@ def test_outputs_carry_provenance_parameters_and_quantum_gradients(tmp_path: Pat
     assert {"qgen_version", "git_commit", "torch_version", "created_utc"} <= set(record)
     assert record["parameters"]["quantum"] == 2 * 4 and record["parameters"]["total"] > 400_000
     assert len(record["seconds_per_epoch"]) == 2
-    movement = record["quantum_weight_movement"]["denoiser.quantum.layer.weights"]
+    movement = record["quantum_weight_movement"]["denoiser.gate.core.weights"]
     assert movement["n_weights"] == 8
     grads = pd.read_csv(tmp_path / "quantum_grads.csv")
     assert set(grads["epoch"]) == {1, 2} and len(grads) == 2 * 2 * 4  # epochs x layers x qubits
@@ -144,3 +144,32 @@ def test_augmentation_equals_torchvisions_affine_and_is_seeded() -> None:
                                             interpolation=InterpolationMode.BILINEAR, fill=[-1.0] * 3)
                               for im in images])
         assert (ours - theirs).abs().max() < 1e-4
+
+
+def test_a_step_budget_overrides_epochs_and_cuts_the_last_epoch(tmp_path: Path, tiny_job: dict) -> None:
+    tiny_job["training"]["steps"] = 7  # 20 images at batch 8: 3 steps per epoch -> epochs of 3, 3, 1
+    train(tiny_job, _data(), seed=0, outdir=tmp_path, progress=False)
+    losses = pd.read_csv(tmp_path / "losses.csv")
+    assert len(losses) == 7 and list(losses.groupby("epoch").size()) == [3, 3, 1]
+    assert json.loads((tmp_path / "train.json").read_text())["steps"] == 7
+
+
+def test_loss_weighted_sampling_and_circuit_noise_resume_bit_identically(tmp_path: Path, tiny_job: dict,
+                                                                          monkeypatch) -> None:
+    """The sampler's running estimate is family state (checkpointed); the circuit noise draws
+    from the run's generator: a killed run resumes to the uninterrupted run's weights."""
+    diffusion = tiny_job["model"]["settings"]["diffusion"]
+    diffusion.update(timestep_sampling="loss_weighted", noise_source="circuit")
+    straight = train(tiny_job, _data(), seed=0, outdir=tmp_path / "straight", progress=False)
+    outdir = tmp_path / "resumed"
+    with monkeypatch.context() as m:
+        _kill_in_second_epoch(m, steps_per_epoch=3)
+        with pytest.raises(KeyboardInterrupt):
+            train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
+    resumed = train(tiny_job, _data(), seed=0, outdir=outdir, progress=False)
+    ws, wr = _weights(straight), _weights(resumed)
+    assert "timesteps.counts" in ws and all(torch.equal(ws[k], wr[k]) for k in ws)
+    losses = pd.read_csv(outdir / "losses.csv")
+    assert {"loss", "unweighted_loss"} <= set(losses.columns)
+    report = json.loads((outdir / "train.json").read_text())["family_report"]["noise_sources"]["train"]
+    assert report["name"] == "circuit" and report["check"]["passed"]

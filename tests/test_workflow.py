@@ -37,14 +37,19 @@ def planned_jobs(output: str) -> dict[str, int]:
 
 def test_dry_run_of_all_plans_the_full_s1_reproduction(tmp_path: Path) -> None:
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--cores", "8", "all").stdout)
-    # Table I: 10 digits x 2 models x 3 seeds; Table II: PathMNIST class 1 x 2 models x 3 seeds;
-    # C5: 10 digits x 2 models x 3 seeds at 1000 (the sweep's base), 50 and 100 training images.
-    runs = 10 * 2 * 3 + 1 * 2 * 3 + 3 * 10 * 2 * 3
+    # Table I: 10 digits x 4 models (classical, twin, closed_form, quantum) x 3 seeds; Table II:
+    # PathMNIST class 1 x 3 models x 3 seeds; C5: 10 digits x 3 models x 5 seeds at 1000 (the
+    # sweep's base), 10, 25, 50, 100 and 250 images; the noise strategies: 12 settings (noise
+    # source x schedule x time-step sampling) x 10 digits x 2 models x 3 seeds.
+    table1, table2, c5, noise = 10 * 4 * 3, 3 * 3, 6 * 10 * 3 * 5, 12 * 10 * 2 * 3
+    runs = table1 + table2 + c5 + noise
     assert jobs["train"] == jobs["sample"] == jobs["score"] == runs
     assert jobs["prepare_data"] == 2
-    assert jobs["table"] == 5
-    assert jobs["figure_samples"] == 10 + 1 + 3 * 10
-    assert jobs["figure_circuit"] == 5
+    experiments = 1 + 1 + 6 + 12
+    assert jobs["table"] == experiments
+    assert jobs["figure_samples"] == 10 + 1 + 6 * 10 + 12 * 10
+    assert jobs["figure_circuit"] == experiments  # the quantum model only: the twin and closed form run no circuit
+    assert jobs["sweep_table"] == jobs["figure_sweep"] == 2  # C5 and the noise strategies
     assert jobs["fid_vs_sample_size"] == 1
     assert jobs["claims"] == 1
     assert jobs["fetch_weights"] == 2  # standard FID Inception and torchvision's Inception
@@ -116,6 +121,12 @@ def test_quickstart_runs_and_reruns_exactly_what_changed(tmp_path: Path) -> None
     jobs = plan(_overlay(tmp_path, "n", {"experiments": {"quickstart": {"sampling": {"n_samples": 14}}}}))
     assert set(jobs) == {"sample", "score", "figure_samples", "fid_vs_sample_size"} | summaries
     assert jobs["sample"] == jobs["score"] == 4
+    # The sampler's noise source is a sampling setting: quantum-generated sampling noise reruns
+    # sampling and what follows, never training; the training noise source retrains.
+    jobs = plan(_overlay(tmp_path, "qn", {"experiments": {"quickstart": {"sampling": {"noise_source": "circuit"}}}}))
+    assert set(jobs) == {"sample", "score", "figure_samples", "fid_vs_sample_size"} | summaries
+    jobs = plan(_overlay(tmp_path, "qt", {"experiments": {"quickstart": {"diffusion": {"noise_source": "circuit"}}}}))
+    assert jobs["train"] == jobs["sample"] == jobs["score"] == 4
     # Scoring: score and what reads scores (the sample-size study scores too).
     jobs = plan(_overlay(tmp_path, "s", {"experiments": {"quickstart": {"scoring": {"n_real": 20}}}}))
     assert set(jobs) == {"score", "fid_vs_sample_size"} | summaries and jobs["score"] == 4

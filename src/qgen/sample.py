@@ -34,6 +34,7 @@ def sample(
     seed = record["seed"]
     set_determinism(seed, threads)
     generator = torch.Generator().manual_seed(seed + SAMPLING_SEED_OFFSET)
+    family.configure_sampling(sampling)
     n_samples, batch_size = sampling["n_samples"], sampling["batch_size"]
     batches = []
     with torch.no_grad():
@@ -46,6 +47,7 @@ def sample(
         np.savez_compressed(tmp, images=images)
     write_json(
         out_path.with_suffix(".json"),
-        provenance("sample", dict(sampling), seed, model=str(model_path), train_job=record["job"]),
+        provenance("sample", dict(sampling), seed, model=str(model_path), train_job=record["job"],
+                   family_report=family.report()),
     )
     return out_path

@@ -6,14 +6,19 @@ from pathlib import Path
 
 from qgen.config import (
     ConfigError,
+    circuit_models,
     classes,
+    comparisons,
     dumps_slice,
     figure_slice,
+    is_swept,
     prepare_config,
     resolved_model,
     sample_slice,
     score_slice,
     section,
+    sweep_family,
+    sweep_slice,
     target_experiments,
     train_slice,
     trained_models,
@@ -94,7 +99,13 @@ def required_runs(wildcards):
 
 
 def quantum_models(experiment):
-    return [m for m in exp(experiment)["models"] if resolved_model(config, experiment, m)["quantum"]]
+    """Models that execute a circuit (a twin or a closed form only stands in for one)."""
+    return circuit_models(config, experiment)
+
+
+def claims_experiments_of(target):
+    """The target's experiments whose scores enter its claims report (not descriptive ablations)."""
+    return [e for e in target_experiments(config, target) if exp(e).get("claims", True)]
 
 
 def reference_name(experiment, unit):
@@ -121,8 +132,11 @@ def experiment_outputs(experiments):
         if quantum_models(experiment):
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
+        if is_swept(config, experiment):
+            outputs += [f"{RESULTS}/{experiment}/tables/sweep.md", f"{figures}/sweep.png"]
     return outputs
 
 
 def target_outputs(target):
-    return experiment_outputs(target_experiments(config, target)) + [f"{RESULTS}/claims/{target}.md"]
+    claims = [f"{RESULTS}/claims/{target}.md"] if claims_experiments_of(target) else []
+    return experiment_outputs(target_experiments(config, target)) + claims

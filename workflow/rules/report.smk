@@ -1,3 +1,8 @@
+def pair_args(wildcards):
+    """The model pairs the table compares: the experiment's comparisons (or its study's)."""
+    return " ".join(f"--pair {a},{b}" for a, b in comparisons(config, wildcards.experiment))
+
+
 def paper_table_arg(wildcards):
     stem = exp(wildcards.experiment).get("paper_table")
     if not stem:
@@ -19,13 +24,14 @@ rule table:
         ),
     params:
         paper=paper_table_arg,
+        pairs=pair_args,
         outdir=lambda w, output: str(Path(output.scores).parent),
     conda:
         ENV
     log:
         f"{LOGS}/table/{{experiment}}.log",
     shell:
-        "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} "
+        "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} {params.pairs} "
         "--outdir {params.outdir} > {log} 2>&1"
 
 
@@ -116,7 +122,7 @@ rule figure_circuit:
 def claims_experiments(wildcards):
     """Each experiment of a target as EXPERIMENT=STUDY:DATASET (stands_for if it stands in)."""
     args = []
-    for experiment in target_experiments(config, wildcards.target):
+    for experiment in claims_experiments_of(wildcards.target):
         e = exp(experiment)
         args.append(f"--experiment {experiment}={e['study']}:{e.get('stands_for') or e['dataset']}")
     return " ".join(args)
@@ -124,7 +130,7 @@ def claims_experiments(wildcards):
 
 rule claims:
     input:
-        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in target_experiments(config, w.target)],
+        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in claims_experiments_of(w.target)],
     output:
         csv=f"{RESULTS}/claims/{{target}}.csv",
         markdown=report(
@@ -147,7 +153,7 @@ rule claims:
 def claims_slice(target):
     """What a claims report depends on: each experiment's study, stand-in, comparisons, smoke flag."""
     out = {}
-    for experiment in target_experiments(config, target):
+    for experiment in claims_experiments_of(target):
         e = exp(experiment)
         out[experiment] = {
             "study": e["study"],
@@ -186,3 +192,46 @@ rule fid_vs_sample_size:
         "--labels {params.models} --data-root {params.data_root} --features {params.feature}={input.features} "
         "--reference-features {input.reference_features} "
         "--out-csv {output.csv} --out-png {output.png} > {log} 2>&1"
+
+
+# A swept experiment (sweep: or grid:): every member's scores summarised against the axes, with
+# 95% intervals, the pairs compared and each setting's effect (tables/sweep.md), and the metrics
+# against the axis (figures/sweep.png): C5's FID and SSIM against the training-set size, the
+# noise-strategy ablation's settings.
+rule sweep_table:
+    input:
+        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in sweep_family(config, w.experiment)],
+    output:
+        csv=f"{RESULTS}/{{experiment}}/tables/sweep.csv",
+        provenance=f"{RESULTS}/{{experiment}}/tables/sweep.json",
+        markdown=report(
+            f"{RESULTS}/{{experiment}}/tables/sweep.md",
+            caption="../report/sweep.rst",
+            category="Tables",
+            subcategory="{experiment}",
+        ),
+    params:
+        job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
+    log:
+        f"{LOGS}/table/{{experiment}}_sweep.log",
+    shell:
+        "qgen sweep-table --job {params.job} --scores {input} --out-csv {output.csv} --out-md {output.markdown} "
+        "> {log} 2>&1"
+
+
+rule figure_sweep:
+    input:
+        f"{RESULTS}/{{experiment}}/tables/sweep.csv",
+    output:
+        report(
+            f"{RESULTS}/{{experiment}}/figures/sweep.png",
+            caption="../report/sweep.rst",
+            category="Sweeps",
+        ),
+    params:
+        job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
+    log:
+        f"{LOGS}/figures/{{experiment}}_sweep.log",
+    shell:
+        "qgen figure sweep --job {params.job} --inputs {input} --title '{wildcards.experiment}' --out {output} "
+        "> {log} 2>&1"

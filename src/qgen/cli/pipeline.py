@@ -38,7 +38,7 @@ def train(args: argparse.Namespace) -> None:
     from qgen.training.data import training_data
 
     job = job_from_args(args, train_slice)
-    data = training_data(job, args.unit, Path(args.data_root))
+    data = training_data(job, args.unit, Path(args.data_root), seed=args.seed)
     requires = dict(item.split("=", 1) for item in args.requires)
     train({**job, "unit": args.unit}, data, args.seed, Path(args.outdir),
           requires={k: Path(v) for k, v in requires.items()},

@@ -94,6 +94,24 @@ def claims(args: argparse.Namespace) -> None:
     print(Path(args.out_md).read_text())
 
 
+def sweep_table(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from qgen.provenance import provenance, write_json
+    from qgen.report.sweeps import summarise_sweep, sweep_markdown
+    from qgen.report.tables import read_scores
+
+    job = json.loads(args.job)
+    scores = pd.concat([read_scores(p) for p in args.scores], ignore_index=True)
+    summary = summarise_sweep(scores, job)
+    out_csv = Path(args.out_csv)
+    with atomic_path(out_csv) as tmp:
+        summary.to_csv(tmp, index=False)
+    write_json(out_csv.with_suffix(".json"), provenance("sweep-table", job, inputs=args.scores))
+    atomic_write_text(Path(args.out_md), sweep_markdown(summary, job))
+    print(Path(args.out_md).read_text())
+
+
 def figure(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
@@ -114,6 +132,11 @@ def figure(args: argparse.Namespace) -> None:
     elif args.kind == "circuit":
         quantum = job["quantum"]
         figures.circuit_diagram(quantum["circuit"], quantum.get("circuit_params") or {}, out)
+    elif args.kind == "sweep":
+        from qgen.report.sweeps import sweep_figure
+
+        summary = pd.read_csv(args.inputs[0])
+        sweep_figure(summary, job, out, args.title)
 
 
 def run_label(run: dict) -> str:
@@ -139,8 +162,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out-md", required=True, help="the claims page")
     p.set_defaults(handler=claims)
 
-    p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit")
-    p.add_argument("kind", choices=["samples", "losses", "grads", "circuit"], help="which figure")
+    p = sub.add_parser("sweep-table", help="a swept experiment's members against its axes, with intervals")
+    p.add_argument("--job", required=True, help="JSON: axes, each member's axis values, pairs, metrics, protocol")
+    p.add_argument("--scores", nargs="+", required=True, help="tables/scores.csv of the base and its members")
+    p.add_argument("--out-csv", required=True, help="every summary row (levels, comparisons, effects)")
+    p.add_argument("--out-md", required=True, help="the summary page")
+    p.set_defaults(handler=sweep_table)
+
+    p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit, sweep")
+    p.add_argument("kind", choices=["samples", "losses", "grads", "circuit", "sweep"], help="which figure")
     p.add_argument("--job", help="JSON slice of the figure (figures settings; the quantum block for a circuit)")
     p.add_argument("--inputs", nargs="*", default=[], help="input files (samples.npz, losses.csv, ...)")
     p.add_argument("--labels", nargs="*", default=[], help="labels of the inputs (samples)")

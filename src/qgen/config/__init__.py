@@ -13,21 +13,25 @@ from typing import Any
 from qgen.config.loading import ConfigError, deep_merge, merge_files, read_yaml, schema_path, validate_schema
 from qgen.config.resolve import (
     SECTIONS,
+    circuit_models,
     classes,
+    comparisons,
     dumps_slice,
     experiment,
     figure_slice,
+    is_swept,
     resolved_model,
     same_jobs,
     sample_slice,
     score_slice,
     section,
+    sweep_slice,
     train_slice,
     trained_models,
     units,
 )
 from qgen.config.semantics import check_models, check_semantics
-from qgen.config.sweep import expand_sweeps, sweep_family
+from qgen.config.sweep import axis_assignments, expand_sweeps, sweep_family
 
 
 def prepare_config(config: dict[str, Any], check: bool = True) -> dict[str, Any]:
@@ -71,13 +75,17 @@ def target_experiments(config: dict[str, Any], target: str, _chain: tuple[str, .
 __all__ = [
     "SECTIONS",
     "ConfigError",
+    "axis_assignments",
     "check_semantics",
+    "circuit_models",
     "classes",
+    "comparisons",
     "deep_merge",
     "dumps_slice",
     "expand_sweeps",
     "experiment",
     "figure_slice",
+    "is_swept",
     "load_config",
     "merge_files",
     "prepare_config",
@@ -89,6 +97,7 @@ __all__ = [
     "score_slice",
     "section",
     "sweep_family",
+    "sweep_slice",
     "target_experiments",
     "train_slice",
     "trained_models",

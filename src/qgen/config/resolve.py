@@ -158,6 +158,54 @@ def figure_slice(config: dict[str, Any], experiment_name: str) -> dict[str, Any]
     return {"figures": section(config, experiment_name, None, "figures")}
 
 
+def comparisons(config: dict[str, Any], experiment_name: str) -> list[list[str]]:
+    """The experiment's model pairs [baseline, treatment]: its own, else its study's default
+    pairs whose models it has, else its first two models."""
+    from qgen.studies import STUDIES
+
+    exp = experiment(config, experiment_name)
+    if exp.get("comparisons"):
+        return [list(p) for p in exp["comparisons"]]
+    default = [list(p) for p in STUDIES.get(exp["study"]).comparisons if set(p) <= set(exp["models"])]
+    return default or ([list(exp["models"][:2])] if len(exp["models"]) >= 2 else [])
+
+
+def circuit_models(config: dict[str, Any], experiment_name: str) -> list[str]:
+    """The experiment's models that execute a circuit (a twin or a closed form only stands in)."""
+    from qgen.families import family_class
+
+    out = []
+    for model in experiment(config, experiment_name)["models"]:
+        resolved = resolved_model(config, experiment_name, model)
+        if family_class(resolved["family"]).runs_circuit(resolved["settings"], resolved["quantum"]):
+            out.append(model)
+    return out
+
+
+def is_swept(config: dict[str, Any], experiment_name: str) -> bool:
+    exp = experiment(config, experiment_name)
+    return bool(exp.get("sweep") or exp.get("grid"))
+
+
+def sweep_slice(config: dict[str, Any], experiment_name: str) -> dict[str, Any]:
+    """What a swept experiment's summary depends on: its axes, each member's values, the pairs
+    compared, and the figure settings naming the metrics and protocol."""
+    from qgen.config.sweep import axis_assignments
+
+    exp = experiment(config, experiment_name)
+    specs = {**(exp.get("sweep") or {}), **(exp.get("grid") or {})}
+    figures = section(config, experiment_name, None, "figures")
+    return {
+        "experiment": experiment_name,
+        "axes": {axis: {"values": list(spec["values"]), "crossed": axis in (exp.get("grid") or {})}
+                 for axis, spec in specs.items()},
+        "members": axis_assignments(config, experiment_name),
+        "comparisons": comparisons(config, experiment_name),
+        "metrics": list(figures["sweep_metrics"]),
+        "protocol": figures["sweep_protocol"],
+    }
+
+
 def dumps_slice(slice_: dict[str, Any]) -> str:
     """Canonical JSON of a slice (stable key order, so unchanged config means unchanged params)."""
     return json.dumps(slice_, sort_keys=True, separators=(",", ":"))

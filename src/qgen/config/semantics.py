@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qgen.config.loading import ConfigError
-from qgen.config.resolve import classes, resolved_model, trained_models
+from qgen.config.resolve import classes, resolved_model, section, trained_models
 
 
 def _known(kind: str, name: str, registry: Any, where: str) -> None:
@@ -91,6 +91,13 @@ def check_semantics(config: dict[str, Any]) -> None:
                 _known("beta schedule", diffusion["schedule"], BETA_SCHEDULES, f"{where} ({model}) diffusion.schedule")
                 _known("time-step sampler", diffusion["timestep_sampling"], TIMESTEP_SAMPLERS,
                        f"{where} ({model}) diffusion.timestep_sampling")
+                _check_noise_source(diffusion.get("noise_source"), f"{where} ({model}) diffusion.noise_source")
+            sampling_noise = section(config, exp_name, model, "sampling").get("noise_source")
+            _check_noise_source(sampling_noise, f"{where} ({model}) sampling.noise_source")
+            if sampling_noise not in (None, "pseudo") and "noise_source" not in family.sampling_options:
+                raise ConfigError(f"{where}: model {model!r} (family {resolved['family']}) does not read "
+                                  f"sampling.noise_source; its sampling noise is its own. Fix: drop the setting "
+                                  f"for this model.")
             if resolved["quantum"] is None and _needs_quantum(resolved):
                 raise ConfigError(f"{where}: model {model!r} uses a quantum layer but has no quantum block "
                                   f"(models.{model}.quantum: {{circuit, circuit_params}})")
@@ -99,8 +106,25 @@ def check_semantics(config: dict[str, Any]) -> None:
 
 
 def _needs_quantum(resolved: dict[str, Any]) -> bool:
+    """A gate needs the circuit it runs (quantum) or stands in for (twin, closed_form)."""
     denoiser = resolved["settings"].get("denoiser") or {}
-    return denoiser.get("bottleneck") == "quantum"
+    return denoiser.get("bottleneck", "none") != "none"
+
+
+def _check_noise_source(spec: Any, where: str) -> None:
+    """A noise source's name, and a circuit source's circuit and backend, resolve."""
+    from qgen.diffusion.noise import NOISE_SOURCES, noise_options
+    from qgen.quantum import BACKENDS, CIRCUITS
+
+    name, options = noise_options(spec)
+    _known("noise source", name, NOISE_SOURCES, where)
+    if options.get("circuit") is not None:
+        _known("circuit", options["circuit"], CIRCUITS, f"{where}.circuit")
+    if (options.get("backend") or {}).get("name") is not None:
+        _known("quantum backend", options["backend"]["name"], BACKENDS, f"{where}.backend.name")
+    if name == "pseudo" and options:
+        raise ConfigError(f"{where}: the pseudo noise source takes no options (got {sorted(options)}). "
+                          f"Fix: write noise_source: pseudo.")
 
 
 def _check_sample_counts(config: dict[str, Any], exp_name: str) -> None:

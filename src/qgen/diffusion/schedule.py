@@ -32,6 +32,23 @@ def linear_betas(timesteps: int, beta_start: float = 1e-4, beta_end: float = 0.0
     return torch.linspace(scale * beta_start, scale * beta_end, timesteps, dtype=torch.float64)
 
 
+@BETA_SCHEDULES.register("sigmoid")
+def sigmoid_betas(
+    timesteps: int, start: float = -3.0, end: float = 3.0, tau: float = 1.0, max_beta: float = 0.999
+) -> torch.Tensor:
+    """The sigmoid schedule of Jabri et al. (2022) and Chen (2023), as alpha_bar in closed form:
+
+    alpha_bar(t) = (v_end - sigmoid(((t/T) (end - start) + start) / tau)) / (v_end - v_start),
+    v = sigmoid(end / tau), sigmoid(start / tau); alpha_bar(0) = 1 and alpha_bar(T) = 0. Then
+    beta_t = 1 - alpha_bar(t)/alpha_bar(t-1), clipped to max_beta (only the last step is).
+    """
+    t = torch.arange(timesteps + 1, dtype=torch.float64)
+    v_start, v_end = (torch.tensor([start, end], dtype=torch.float64) / tau).sigmoid()
+    alpha_bar = (v_end - (((t / timesteps) * (end - start) + start) / tau).sigmoid()) / (v_end - v_start)
+    betas = 1 - alpha_bar[1:] / alpha_bar[:-1]
+    return betas.clamp(0, max_beta)
+
+
 class NoiseSchedule:
     """Precomputed forward-process coefficients for betas of length T (index t = 0..T-1)."""
 

@@ -19,6 +19,11 @@ Contract
   they arrive inside ``settings`` under their names, merged as every other setting.
 - ``requires`` names the roles of other runs it needs (an autoencoder, a router's members);
   they arrive trained and frozen in ``requires``.
+- Sampling settings a family reads (``sampling_options``, e.g. DDPM's ``noise_source``) reach it
+  through ``configure_sampling(sampling)`` before ``sample``: they are the sampling job's slice,
+  not the training job's, so changing them reruns sampling only.
+- ``report()`` returns what the family checked or chose during the job (e.g. a noise source's
+  normality check); the trainer and sampler write it into the job's record.
 """
 
 from __future__ import annotations
@@ -91,6 +96,8 @@ class Family(nn.Module, abc.ABC):
     requires_roles: ClassVar[tuple[str, ...]] = ()
     #: JSON schema (a dict) of the family's own keys in a model entry; checked before any job
     options_schema: ClassVar[Mapping[str, Any]] = {"type": "object"}
+    #: keys of the ``sampling`` section the family reads besides n_samples and batch_size
+    sampling_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -142,6 +149,19 @@ class Family(nn.Module, abc.ABC):
     @abc.abstractmethod
     def sample(self, n: int, rng: torch.Generator, progress: Progress | None = None) -> torch.Tensor:
         """``n`` images (n, C, H, W) in [-1, 1]."""
+
+    @classmethod
+    def runs_circuit(cls, settings: Mapping[str, Any], quantum: Mapping[str, Any] | None) -> bool:
+        """Does a model with these settings execute its quantum block's circuit? (A classical twin
+        or a closed form keeps the block to know the circuit it stands in for, but runs none.)"""
+        return bool(quantum)
+
+    def configure_sampling(self, sampling: Mapping[str, Any]) -> None:
+        """Take the sampling job's settings (``sampling_options``) before ``sample``."""
+
+    def report(self) -> dict[str, Any]:
+        """What the family checked or chose in this job, for the job's record."""
+        return {}
 
     def parameter_blocks(self) -> dict[str, int]:
         """Trainable parameters per block, measured (families name their blocks; by default the

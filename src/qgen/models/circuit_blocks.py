@@ -1,11 +1,15 @@
-"""S2's circuit blocks and their classical twins: quantum attention (VAE) and the noise map (GAN).
+"""Circuit blocks and their classical stand-ins: S2's quantum attention (VAE) and noise map
+(GAN); the cores of S1's channel gate (qgen.models.quantum_bottleneck).
 
-A *core* maps (B, n_inputs) angles to (B, n_outputs) values. It is either the circuit of the
-model's ``quantum`` block, run by a :class:`qgen.quantum.QuantumLayer`, or its classical twin,
-:class:`ClassicalTwin`, which has the same interface, the same output range and exactly as many
-trainable parameters as the circuit has weights. The blocks around a core (the Linear maps into
-angles and out of the outputs) are the same for both, so a quantum model and its twin differ in
-the core alone, parameter for parameter.
+A *core* maps (B, n_inputs) angles to (B, n_outputs) values. Config selects one from ``CORES``:
+the circuit of the model's ``quantum`` block, run by a :class:`qgen.quantum.QuantumLayer`
+(``quantum``); its classical twin, :class:`ClassicalTwin` (``twin``), which has the same
+interface, the same output range and exactly as many trainable parameters as the circuit has
+weights; or the circuit's classical closed form (``closed_form``,
+:class:`qgen.quantum.closed_form.ClosedFormCircuit`), which computes the same outputs as the
+circuit without simulating it, for circuits that have one (S1's). The blocks around a core
+(the Linear maps into angles and out of the outputs) are the same for all, so a quantum model
+and its stand-ins differ in the core alone, parameter for parameter.
 
 The twin reads its sizes from the very circuit it stands in for (the model's ``quantum`` block:
 circuit name and ``circuit_params``) without simulating it, so an ablation over qubits, layers
@@ -22,8 +26,8 @@ import torch
 from torch import nn
 
 from qgen.families.base import QuantumSpec
+from qgen.registry import Registry
 
-CORES = ("quantum", "twin")
 MEASUREMENTS = ("expval", "probs")
 ATTENTION_ACTIVATIONS = ("softmax", "sigmoid")
 
@@ -37,25 +41,34 @@ class ClassicalTwin(nn.Module):
     parameters per layer, P in all, and, as the circuit's entangling layers, an interaction
     between every pair of inputs. Its outputs lie in (-1, 1), as the circuit's <Z_i> do.
 
+    With one weight per qubit and layer (``per_qubit=1``; S1's circuit: an RZ angle per qubit
+    and layer, P = q L, 48 for 16 qubits and 3 layers) the row vector is fixed to the mean,
+    ``h <- tanh(h + u_l mean(h))``: q parameters per layer, every pair of inputs still interacts.
+
     ``measure="probs"`` stands in for the circuit's 2**q basis-state probabilities: the q outputs
     h_i are read as the <Z_i> of a product (unentangled) state, whose distribution over the
     basis states is prod_i (1 + s_i h_i) / 2 (s_i = +1 where bit i, wire 0 most significant, is
     0): a parameter-free map, so the count stays exactly P.
     """
 
-    def __init__(self, n_inputs: int, n_weights: int, measure: str = "expval") -> None:
+    def __init__(self, n_inputs: int, n_weights: int, measure: str = "expval", per_qubit: int = 2) -> None:
         super().__init__()
         if measure not in MEASUREMENTS:
             raise ValueError(f"unknown measure {measure!r}; choose one of {MEASUREMENTS}")
-        if n_weights <= 0 or n_weights % (2 * n_inputs):
+        if per_qubit not in (1, 2):
+            raise ValueError(f"the twin matches circuits with 1 or 2 weights per qubit and layer, not {per_qubit}")
+        if n_weights <= 0 or n_weights % (per_qubit * n_inputs):
             raise ValueError(
-                f"the twin matches circuits with 2 * n_qubits * n_layers weights; this one has {n_weights} "
-                f"weights on {n_inputs} qubits"
+                f"the twin matches circuits with {per_qubit} * n_qubits * n_layers weights; this one has "
+                f"{n_weights} weights on {n_inputs} qubits"
             )
-        n_layers = n_weights // (2 * n_inputs)
+        n_layers = n_weights // (per_qubit * n_inputs)
         bound = 1.0 / math.sqrt(n_inputs)  # as nn.Linear initialises its weights
         self.u = nn.Parameter(torch.empty(n_layers, n_inputs).uniform_(-bound, bound))
-        self.v = nn.Parameter(torch.empty(n_layers, n_inputs).uniform_(-bound, bound))
+        if per_qubit == 2:
+            self.v = nn.Parameter(torch.empty(n_layers, n_inputs).uniform_(-bound, bound))
+        else:  # the mean: a fixed row vector, not a parameter
+            self.register_buffer("v", torch.full((n_layers, n_inputs), 1.0 / n_inputs), persistent=False)
         self.measure = measure
         self.n_inputs = n_inputs
         self.n_outputs = n_inputs if measure == "expval" else 2**n_inputs
@@ -79,35 +92,61 @@ def product_distribution(z: torch.Tensor) -> torch.Tensor:
     return p
 
 
-def build_core(kind: str, quantum: QuantumSpec | None, measure: str = "expval") -> nn.Module:
-    """The circuit of ``quantum`` (kind "quantum") or its classical twin (kind "twin").
+CORES: Registry = Registry("circuit core")
 
-    Both have attributes ``n_inputs`` and ``n_outputs``. ``measure="probs"`` asks the circuit
-    for its basis-state probabilities (``circuit_params.measure``; the circuit must support it,
-    as ``s2_attention`` does).
+
+@CORES.register("quantum")
+def circuit_core(quantum: QuantumSpec, params: dict[str, Any], measure: str) -> nn.Module:
+    """The circuit itself, on the block's backend."""
+    layer = replace(quantum, circuit_params=params).layer()
+    expected = layer.n_inputs if measure == "expval" else 2**layer.n_inputs
+    if layer.n_outputs != expected:
+        raise ValueError(f"circuit {quantum.circuit} gives {layer.n_outputs} outputs; {measure} needs {expected}")
+    return layer
+
+
+@CORES.register("twin")
+def twin_core(quantum: QuantumSpec, params: dict[str, Any], measure: str) -> nn.Module:
+    """The classical twin, sized from the circuit (nothing is simulated)."""
+    from qgen.quantum.circuits import build_circuit
+
+    spec = build_circuit(quantum.circuit, **params)
+    shape = spec.weight_shape  # layered circuits: (layers, qubits, weights per qubit)
+    per_qubit = shape[2] if len(shape) == 3 and shape[1] == spec.n_qubits else 2
+    return ClassicalTwin(spec.n_qubits, math.prod(shape), measure, per_qubit=per_qubit)
+
+
+@CORES.register("closed_form")
+def closed_form_core(quantum: QuantumSpec, params: dict[str, Any], measure: str) -> nn.Module:
+    """The circuit's outputs from its closed form (circuits of Z-basis permutations and phases)."""
+    from qgen.quantum.circuits import build_circuit
+    from qgen.quantum.closed_form import ClosedFormCircuit
+
+    if measure != "expval":
+        raise ValueError("the closed form gives <Z_i>, not basis-state probabilities")
+    return ClosedFormCircuit(build_circuit(quantum.circuit, **params))
+
+
+def build_core(kind: str, quantum: QuantumSpec | None, measure: str = "expval") -> nn.Module:
+    """The core ``kind`` of ``CORES`` for the circuit of ``quantum``.
+
+    Every core has attributes ``n_inputs`` and ``n_outputs``. ``measure="probs"`` asks the
+    circuit for its basis-state probabilities (``circuit_params.measure``; the circuit must
+    support it, as ``s2_attention`` does).
     """
     if kind not in CORES:
-        raise ValueError(f"unknown core {kind!r}; choose one of {CORES}")
+        raise ValueError(f"unknown core {kind!r}; choose one of {', '.join(CORES.names())}")
     if measure not in MEASUREMENTS:
         raise ValueError(f"unknown measure {measure!r}; choose one of {MEASUREMENTS}")
     if quantum is None:
-        what = "the circuit it stands in for" if kind == "twin" else "its circuit"
+        what = "its circuit" if kind == "quantum" else "the circuit it stands in for"
         raise ValueError(f"a {kind} block needs the model's 'quantum' block ({what})")
     params: dict[str, Any] = dict(quantum.circuit_params)
     if measure != "expval":
         if params.get("measure", measure) != measure:
             raise ValueError(f"circuit_params.measure={params['measure']!r} contradicts the weighting {measure!r}")
         params["measure"] = measure
-    if kind == "quantum":
-        layer = replace(quantum, circuit_params=params).layer()
-        expected = layer.n_inputs if measure == "expval" else 2**layer.n_inputs
-        if layer.n_outputs != expected:
-            raise ValueError(f"circuit {quantum.circuit} gives {layer.n_outputs} outputs; {measure} needs {expected}")
-        return layer
-    from qgen.quantum.circuits import build_circuit  # sizes only: nothing is simulated
-
-    spec = build_circuit(quantum.circuit, **params)
-    return ClassicalTwin(spec.n_qubits, math.prod(spec.weight_shape), measure)
+    return CORES.get(kind)(quantum, params, measure)
 
 
 def core_parameter_count(core: nn.Module | None) -> int:

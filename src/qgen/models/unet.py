@@ -12,7 +12,8 @@ from qgen.models.embeddings import SinusoidalEmbedding
 if TYPE_CHECKING:
     from qgen.families.base import QuantumSpec
 
-BOTTLENECKS = ("none", "quantum")
+# "none": the plain U-Net; otherwise S1's channel gate with that core (circuit_blocks.CORES).
+BOTTLENECKS = ("none", "quantum", "twin", "closed_form")
 
 
 class ResidualBlock(nn.Module):
@@ -49,8 +50,15 @@ class DiffusionUNet(nn.Module):
     [-> channel gate] -> dec1 64@14 -> dec2 32@28 -> concat enc1 -> conv to C.
 
     ``bottleneck="quantum"`` adds S1's quantum channel gate (its circuit from ``quantum``);
-    ``encoding`` and ``detach_input`` are the gate's options (see QuantumChannelGate).
+    ``"twin"`` the same gate with the circuit's classical twin, ``"closed_form"`` with the
+    product of cosines the circuit computes (both read the circuit from ``quantum``).
+    ``encoding`` and ``detach_input`` are the gate's options (see ChannelGate).
     """
+
+    @staticmethod
+    def runs_circuit(options: dict) -> bool:
+        """Only the quantum gate executes the circuit; the twin and the closed form stand in for it."""
+        return options.get("bottleneck", "none") == "quantum"
 
     def __init__(
         self,
@@ -73,14 +81,15 @@ class DiffusionUNet(nn.Module):
         self.time_embed = SinusoidalEmbedding(time_dim, time_embedding)
         self.time_proj = nn.Linear(time_dim, w3)
         self.bottleneck = ResidualBlock(w3)
-        self.quantum = None
-        if bottleneck == "quantum":
+        self.gate = None
+        if bottleneck != "none":
             if quantum is None:
-                raise ValueError("bottleneck 'quantum' needs the model's quantum block (circuit, backend)")
+                raise ValueError(f"bottleneck {bottleneck!r} needs the model's quantum block (the circuit it runs "
+                                 f"or stands in for)")
             # Imported here so classical jobs never pay for importing PennyLane.
-            from qgen.models.quantum_bottleneck import QuantumChannelGate
+            from qgen.models.quantum_bottleneck import ChannelGate
 
-            self.quantum = QuantumChannelGate(w3, quantum, encoding=encoding, detach_input=detach_input)
+            self.gate = ChannelGate(w3, quantum, core=bottleneck, encoding=encoding, detach_input=detach_input)
         self.dec1 = nn.Sequential(nn.ConvTranspose2d(w3, w2, 2, stride=2), nn.ReLU())
         self.dec2 = nn.Sequential(nn.ConvTranspose2d(w2, w1, 2, stride=2), nn.ReLU())
         self.out = nn.Conv2d(2 * w1, channels, 3, padding=1)
@@ -90,7 +99,7 @@ class DiffusionUNet(nn.Module):
         h = self.enc3(self.enc2(h1))
         h = h + self.time_proj(self.time_embed(t))[:, :, None, None]
         h = self.bottleneck(h)
-        if self.quantum is not None:
-            h = self.quantum(h)
+        if self.gate is not None:
+            h = self.gate(h)
         h = self.dec2(self.dec1(h))
         return self.out(torch.cat([h, h1], dim=1))

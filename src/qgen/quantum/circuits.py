@@ -129,6 +129,23 @@ def s1_paper(n_qubits: int = 16, n_layers: int = 3, entanglement: str = "linear"
     )
 
 
+@CIRCUITS.register("noise_hadamard")
+def noise_hadamard(n_qubits: int = 16, bias: float = 0.0) -> CircuitSpec:
+    """S1's quantum noise source (SPEC.md): a Hadamard on every qubit, then RY(bias + x_i).
+
+    With bias 0 and inputs 0 each shot is n fair, independent bits. A non-zero ``bias`` gives
+    biased coins (P(1) = (1 - sin(bias)) / 2): the normality check must reject such a source.
+    """
+
+    def apply(inputs: Any, weights: Any) -> None:
+        for i in range(n_qubits):
+            qml.Hadamard(wires=i)
+            qml.RY(inputs[..., i] + bias, wires=i)
+
+    return CircuitSpec(name="noise_hadamard", n_qubits=n_qubits, weight_shape=(0,), apply=apply,
+                       params={"n_qubits": n_qubits, "bias": bias})
+
+
 S2_MEASUREMENTS = ("expval", "probs")
 
 

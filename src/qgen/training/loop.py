@@ -1,9 +1,12 @@
 """The generic trainer: any family, deterministic, resumable, with EMA, clipping and schedules.
 
-A job trains one run (an experiment's model on a class or on all classes, with one seed).
-After every epoch it saves ``checkpoint.pt`` (weights, optimisers, EMA, RNG states, history and
-the job slice). A rerun of a killed job resumes from it and ends bit-identical to an
-uninterrupted run; a checkpoint written under another job slice is discarded, with a message.
+A job trains one run (an experiment's model on a class or on all classes, with one seed) for
+``training.epochs`` epochs, or for exactly ``training.steps`` optimiser steps when that is set
+(a fixed budget across training-set sizes: the last epoch is cut short). After the first epoch,
+and after any epoch that ends at least ``CHECKPOINT_SECONDS`` after the last save, it saves
+``checkpoint.pt`` (weights and buffers, optimisers, EMA, RNG states, history and the job slice).
+A rerun of a killed job resumes from it and ends bit-identical to an uninterrupted run; a
+checkpoint written under another job slice is discarded, with a message.
 
 Outputs in ``outdir``: ``model.pt`` (see :mod:`qgen.runs`), ``losses.csv`` (one row per step,
 one column per named loss), ``epochs.csv`` (per epoch: wall time, mean losses, validation
@@ -35,6 +38,8 @@ CHECKPOINT = "checkpoint.pt"
 # Validation batches draw their noise from a fixed stream, the same every epoch, so the
 # per-epoch validation losses differ only through the weights.
 VALIDATION_SEED = 2_000_003
+# Tiny training sets make one-step epochs: saving ~8 MB after each would dominate the job.
+CHECKPOINT_SECONDS = 30.0
 
 
 @dataclass
@@ -112,8 +117,10 @@ def train(
     batch_size = cfg["batch_size"]
     drop_last = bool(cfg.get("drop_last", False)) and n >= batch_size
     steps_per_epoch = n // batch_size if drop_last else -(-n // batch_size)
+    total_steps = cfg.get("steps") or steps_per_epoch * cfg["epochs"]
+    n_epochs = -(-total_steps // steps_per_epoch)
     groups = family.optimiser_groups()
-    optimisers, schedulers = build_optimisers(groups, cfg, steps_per_epoch * cfg["epochs"])
+    optimisers, schedulers = build_optimisers(groups, cfg, total_steps)
     ema = EMA(family, cfg["ema_decay"]) if cfg.get("ema_decay") is not None else None
     augment = RandomAffine.from_config(cfg.get("augment"))
     generator = torch.Generator().manual_seed(seed)
@@ -135,11 +142,13 @@ def train(
 
     diagnostics = bool(cfg.get("quantum_grad_diagnostics", False))
     monitor = QuantumGradMonitor(family)
-    for epoch in range(state.epoch, cfg["epochs"]):
+    last_save = None
+    for epoch in range(state.epoch, n_epochs):
         family.train()
         started = time.perf_counter()
         order = torch.randperm(n, generator=generator)
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{cfg['epochs']}", disable=not progress, mininterval=5)
+        steps = min(steps_per_epoch, total_steps - epoch * steps_per_epoch)
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress, mininterval=5)
         epoch_rows = []
         for step in bar:
             index = order[step * batch_size : (step + 1) * batch_size]
@@ -179,6 +188,9 @@ def train(
         if cfg["checkpoint"] == "min_batch_loss" and last_loss < state.best_loss:
             state.best_loss, state.best_epoch = last_loss, state.epoch
             state.best_state = {k: v.clone() for k, v in (ema.state if ema else family.state_dict()).items()}
+        if state.epoch == n_epochs or (last_save is not None and time.monotonic() - last_save < CHECKPOINT_SECONDS):
+            continue  # the last epoch needs none (model.pt follows); others wait for the interval
+        last_save = time.monotonic()
         with atomic_path(ckpt_path) as tmp:
             torch.save({
                 "job": dict(job),
@@ -205,6 +217,7 @@ def train(
         "train", job, seed,
         n_train=n,
         steps=len(state.step_rows),
+        family_report=family.report(),
         final_losses=final_losses,
         seconds_per_epoch=[round(r["train_seconds"], 4) for r in state.epoch_rows],
         parameters=parameter_counts(family),
@@ -213,7 +226,7 @@ def train(
         selected_epoch=state.best_epoch if cfg["checkpoint"] == "min_batch_loss" else state.epoch,
         requires={role: str(path) for role, path in (requires or {}).items()},
     ))
-    ckpt_path.unlink()  # the job is complete: model.pt supersedes the resume checkpoint
+    ckpt_path.unlink(missing_ok=True)  # the job is complete: model.pt supersedes the resume checkpoint
     return model_path
 
 
