@@ -56,6 +56,8 @@ wildcard_constraints:
     feature=r"[a-z_]+",
     split=r"[a-z]+",
     ref=r"class\d+|all|classes[\d\-]+",
+    target=r"[A-Za-z0-9_.\-]+",
+    study=r"[A-Za-z0-9_\-]+",
 
 
 def slice_arg(slice_):
@@ -111,6 +113,7 @@ def experiment_outputs(experiments):
             f"{RESULTS}/{experiment}/tables/scores.csv",
             f"{RESULTS}/{experiment}/tables/table.md",
             f"{figures}/loss_curves.png",
+            f"{figures}/loss_curves_per_class.png",
         ]
         outputs += [f"{figures}/samples_{unit}.png" for unit in units(config, experiment)]
         study = section(config, experiment, None, "scoring").get("sample_size_study")
@@ -124,4 +127,8 @@ def experiment_outputs(experiments):
 
 
 def target_outputs(target):
-    return experiment_outputs(target_experiments(config, target)) + [f"{RESULTS}/claims/{target}.md"]
+    """Each experiment's tables and figures, the target's claims page and each study's forest plot."""
+    studies = dict.fromkeys(exp(e)["study"] for e in target_experiments(config, target))
+    claims = [f"{RESULTS}/claims/{target}.md", f"{RESULTS}/claims/{target}.html"]
+    forests = [f"{RESULTS}/claims/{target}/forest_{study}.png" for study in studies]
+    return experiment_outputs(target_experiments(config, target)) + claims + forests
