@@ -17,7 +17,7 @@ rule table:
             caption="../report/table.rst",
             category="2 Tables",
             subcategory="{experiment}",
-            labels={"experiment": "{experiment}", "page": "Tables I/II and per-class comparisons"},
+            labels={"page": "Tables I/II and per-class comparisons"},
         ),
     params:
         paper=paper_table_arg,
@@ -55,7 +55,7 @@ rule figure_samples:
             caption="../report/samples.rst",
             category="3 Samples",
             subcategory="{experiment}",
-            labels={"experiment": "{experiment}", "class": "{unit}"},
+            labels={"class": "{unit}"},
         ),
     params:
         job=lambda w: slice_arg(figure_slice(config, w.experiment)),
@@ -76,14 +76,14 @@ rule figure_losses:
             caption="../report/loss_curves.rst",
             category="4 Training",
             subcategory="{experiment}",
-            labels={"experiment": "{experiment}", "figure": "1 training loss per model"},
+            labels={"figure": "1 training loss per model"},
         ),
         per_class=report(
             f"{RESULTS}/{{experiment}}/figures/loss_curves_per_class.png",
             caption="../report/loss_curves_per_class.rst",
             category="4 Training",
             subcategory="{experiment}",
-            labels={"experiment": "{experiment}", "figure": "2 training loss per class"},
+            labels={"figure": "2 training loss per class"},
         ),
     log:
         f"{LOGS}/figures/{{experiment}}_loss_curves.log",
@@ -101,7 +101,7 @@ rule figure_quantum_grads:
             caption="../report/quantum_grads.rst",
             category="4 Training",
             subcategory="{experiment}",
-            labels={"experiment": "{experiment}", "figure": "3 gradients of the quantum weights"},
+            labels={"figure": "3 gradients of the quantum weights"},
         ),
     log:
         f"{LOGS}/figures/{{experiment}}_quantum_grads.log",
@@ -115,7 +115,8 @@ rule figure_circuit:
             f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png",
             caption="../report/circuit.rst",
             category="5 Circuits",
-            labels={"experiment": "{experiment}", "model": "{model}"},
+            subcategory="{experiment}",
+            labels={"model": "{model}"},
         ),
     params:
         job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
@@ -180,7 +181,7 @@ rule figure_forest:
             FOREST,
             caption="../report/forest.rst",
             category="1 Claims",
-            labels={"study": "{study}", "result": "1 forest plot"},
+            labels={"result": "forest plot of {study}"},
         ),
     params:
         job=lambda w: slice_arg(forest_slice(w.target, w.study)),
@@ -200,7 +201,7 @@ rule claims_page:
             f"{RESULTS}/claims/{{target}}.html",
             caption="../report/claims.rst",
             category="1 Claims",
-            labels={"study": "all", "result": "2 claims page"},
+            labels={"result": "claims page (every study)"},
         ),
     log:
         f"{LOGS}/claims/{{target}}_page.log",
@@ -236,7 +237,8 @@ rule fid_vs_sample_size:
             f"{RESULTS}/{{experiment}}/figures/fid_vs_n_{{dataset}}_class{{unit}}.png",
             caption="../report/fid_vs_n.rst",
             category="6 Sample size",
-            labels={"experiment": "{experiment}", "class": "{unit}"},
+            subcategory="{experiment}",
+            labels={"class": "{unit}"},
         ),
     params:
         data_root=DATA,

@@ -49,7 +49,7 @@ METRIC_LABELS = {
 
 # Sizes in inches: one column of a report page, and the height of one forest-plot row.
 WIDTH = 7.0
-PANEL = (2.4, 1.9)  # one small-multiple panel
+PANEL = (2.1, 1.7)  # one small-multiple panel
 FOREST_ROW = 0.42
 RC = {
     "font.size": 9,
