@@ -61,7 +61,6 @@ def test_report_opens_to_the_forest_plot_and_the_claims_table(report: Path) -> N
             forest.wait_for(state="visible", timeout=60_000)
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=forest.element_handle())
             page.screenshot(path=str(shots / "report_landing.png"))
-            page.screenshot(path=str(shots / "report_landing_full.png"), full_page=True)
 
             # Both on the first screen: the forest plot whole, the claims table starting on it.
             box, tbox = forest.bounding_box(), table.bounding_box()
@@ -88,7 +87,13 @@ def test_report_opens_to_the_forest_plot_and_the_claims_table(report: Path) -> N
             page.get_by_text("gradient exactly 0 in every epoch", exact=False).first.wait_for(state="visible")
             page.screenshot(path=str(shots / "report_gradients.png"))
             assert not errors, errors
+
+            # The claims page on its own (as the report's "1 Claims" shows it), whole.
+            page.goto((report / "results" / "claims" / "quickstart.html").as_uri())
+            page.locator("img[alt^='Forest plot']").wait_for(state="visible")
+            page.screenshot(path=str(shots / "report_claims_page.png"), full_page=True)
+            assert page.locator("details summary").first.inner_text().startswith("quickstart.json: git ")
         finally:
             browser.close()
-    for name in ("report_landing.png", "report_landing_full.png", "report_gradients.png"):
+    for name in ("report_landing.png", "report_claims_page.png", "report_gradients.png"):
         print(f"screenshot: {shots / name}")

@@ -74,13 +74,26 @@ def test_loss_curves_are_one_line_and_band_per_model():
     fig = loss_curves(losses, "exp")
     ax = fig.axes[0]
     labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
-    assert [line.get_label() for line in labelled] == ["classical (3 classes x 2 seeds)", "quantum (3 classes x 2 seeds)"]
+    assert [line.get_label() for line in labelled] == [f"{m} (3 classes x 2 seeds)" for m in ("classical", "quantum")]
     assert len(ax.collections) == 2  # the two bands
     assert labelled[0].get_color() == style.ROLE_COLOURS["classical"]
     assert labelled[1].get_color() == style.ROLE_COLOURS["quantum"]
     # The mean over runs: epoch 1's value is the mean of the 12 runs' epoch-1 means.
     per_run = losses[(losses["model"] == "classical") & (losses["epoch"] == 1)].groupby(["unit", "seed"])["loss"].mean()
     assert labelled[0].get_ydata()[0] == pytest.approx(per_run.mean())
+
+
+def test_several_minimised_losses_get_a_panel_each():
+    """A GAN logs one loss per optimiser group (generator_loss, discriminator_loss), no 'loss'."""
+    losses = losses_frame(epochs=1).rename(columns={"loss": "generator_loss"})
+    losses["discriminator_loss"] = 0.7
+    losses["generator_d_fake"] = 0.5  # a logged diagnostic, not a loss
+    fig = loss_curves(losses, "gan")
+    assert [a.get_ylabel() for a in fig.axes] == ["training generator loss (mean over the epoch's steps)",
+                                                  "training discriminator loss (mean over the epoch's steps)"]
+    assert list(fig.axes[0].get_xticks()) == [1]  # one epoch: one whole-number tick
+    per_class = loss_curves_per_class(losses, "gan")
+    assert "discriminator loss" in [t.get_text() for t in per_class.legends[0].get_texts()]
 
 
 def test_per_class_losses_are_small_multiples():
@@ -188,7 +201,8 @@ def test_claims_page_html_embeds_the_forest_and_colours_verdicts(tmp_path, twin_
     fig, rows = forest_plot(claims, "s1", S1.title, combined=S1.combined)
     save_figure(fig, tmp_path / "t" / "forest_s1.png")
     context = {"study": S1, "experiments": ["e"], "stand_ins": [], "smoke": [], "forest": "t/forest_s1.png"}
-    page = html_page(claims_markdown("t", claims, [context], {}), tmp_path, "Claims: t", [("t.json", {"git_commit": "abc"})])
+    markdown = claims_markdown("t", claims, [context], {})
+    page = html_page(markdown, tmp_path, "Claims: t", [("t.json", {"git_commit": "abc"})])
     assert '<img alt="Forest plot of s1&#x27;s claims" src="data:image/png;base64,' in page or \
         "<img alt=\"Forest plot of s1's claims\" src=\"data:image/png;base64," in page
     assert page.index("<img") < page.index("<table>")

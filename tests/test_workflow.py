@@ -98,7 +98,7 @@ def test_quickstart_runs_and_reruns_exactly_what_changed(tmp_path: Path) -> None
     grads = png_metadata(results / "figures" / "quantum_grads.png")
     assert grads["Description"] == "quantum: all 4 quantum weights: gradient exactly 0 in every epoch"
     samples = json.loads(png_metadata(results / "figures" / "samples_0.png")[DATA_KEY])
-    assert [s["model"] for s in samples] == ["classical", "quantum"] and "1 epochs" in samples[0]["budget"]
+    assert [s["model"] for s in samples] == ["classical", "quantum"] and "1 epoch," in samples[0]["budget"]
     claims = (tmp_path / "results" / "claims" / "quickstart.md").read_text()
     assert "C1" in claims and "stands in for mnist" in claims and "not evidence" in claims
     assert "one seed cannot separate model from noise" in claims

@@ -35,6 +35,8 @@ RESOURCES = config["resources_dir"]
 LOGS = config["logs_dir"]
 DATA = f"{RESOURCES}/data"
 RUN = f"{RESULTS}/{RUN_PATTERN}"
+# A target's claims: results/claims/{target}.csv/.md/.html/.json, and a forest plot per study.
+FOREST = f"{RESULTS}/claims/{{target}}/forest_{{study}}.png"
 RUN_LOG = RUN_PATTERN
 # Execution settings reach the jobs as threads and resources, never as params (a rerun trigger):
 # changing the device or the thread count reruns nothing.
@@ -126,9 +128,17 @@ def experiment_outputs(experiments):
     return outputs
 
 
+def target_studies(target):
+    """The studies whose experiments a target runs, in the target's order."""
+    return list(dict.fromkeys(exp(e)["study"] for e in target_experiments(config, target)))
+
+
+def forest_plots(target):
+    """Each study's forest plot of a target's claims, by study."""
+    return {study: FOREST.format(target=target, study=study) for study in target_studies(target)}
+
+
 def target_outputs(target):
     """Each experiment's tables and figures, the target's claims page and each study's forest plot."""
-    studies = dict.fromkeys(exp(e)["study"] for e in target_experiments(config, target))
     claims = [f"{RESULTS}/claims/{target}.md", f"{RESULTS}/claims/{target}.html"]
-    forests = [f"{RESULTS}/claims/{target}/forest_{study}.png" for study in studies]
-    return experiment_outputs(target_experiments(config, target)) + claims + forests
+    return experiment_outputs(target_experiments(config, target)) + claims + list(forest_plots(target).values())

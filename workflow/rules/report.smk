@@ -135,18 +135,6 @@ def claims_experiments(wildcards):
     return " ".join(args)
 
 
-def target_studies(target):
-    """The studies whose experiments a target runs, in the target's order."""
-    return list(dict.fromkeys(exp(e)["study"] for e in target_experiments(config, target)))
-
-
-def forest_plots(target):
-    return {study: FOREST.format(target=target, study=study) for study in target_studies(target)}
-
-
-FOREST = f"{RESULTS}/claims/{{target}}/forest_{{study}}.png"
-
-
 rule claims:
     input:
         lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in target_experiments(config, w.target)],

@@ -264,7 +264,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=table)
 
     p = sub.add_parser("claims", help="verdicts on the studies' claims from experiments' scores")
-    p.add_argument("--job", required=True, help="JSON: per experiment its study, dataset stood for, comparisons, smoke flag")
+    p.add_argument("--job", required=True,
+                   help="JSON: per experiment its study, dataset stood for, comparisons, smoke flag")
     p.add_argument("--scores", nargs="+", required=True, help="tables/scores.csv of the experiments")
     p.add_argument("--paper-dir", help="folder of the papers' reported numbers")
     p.add_argument("--title", default="", help="the report's title (the target's name)")

@@ -157,7 +157,8 @@ def per_class_table(detail: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> s
     if len(pairs) == 1:
         wide = wide.drop(columns="comparison")
     seeds = sorted(set(int(n) for n in detail["n_pairs"]))
-    wide.insert(list(wide.columns).index("class") + 1, "seeds", ", ".join(map(str, seeds)) if len(seeds) > 1 else seeds[0])
+    seeds_cell = ", ".join(map(str, seeds)) if len(seeds) > 1 else seeds[0]
+    wide.insert(list(wide.columns).index("class") + 1, "seeds", seeds_cell)
     return markdown_table(wide)
 
 
@@ -165,7 +166,8 @@ def _order(rows: pd.DataFrame) -> pd.DataFrame:
     """Claim by claim (in the engine's order), comparisons together."""
     claims = {c: i for i, c in enumerate(dict.fromkeys(rows["claim"]))}
     pairs = list(dict.fromkeys(zip(rows["baseline"], rows["treatment"])))
-    keyed = rows.assign(_c=rows["claim"].map(claims), _p=[pairs.index(p) for p in zip(rows["baseline"], rows["treatment"])])
+    keyed = rows.assign(_c=rows["claim"].map(claims),
+                        _p=[pairs.index(p) for p in zip(rows["baseline"], rows["treatment"])])
     return keyed.sort_values(["_c", "_p"], kind="stable").drop(columns=["_c", "_p"])
 
 

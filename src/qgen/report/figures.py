@@ -86,12 +86,9 @@ class SampleSet:
     def budget(self) -> str:
         """The training budget: '40 epochs, 220 steps, 142 training images'."""
         parts = []
-        if self.epochs is not None:
-            parts.append(f"{self.epochs} epochs")
-        if self.steps is not None:
-            parts.append(f"{self.steps} steps")
-        if self.n_train is not None:
-            parts.append(f"{self.n_train} training images")
+        for value, word in ((self.epochs, "epoch"), (self.steps, "step"), (self.n_train, "training image")):
+            if value is not None:
+                parts.append(f"{value} {word}{'' if value == 1 else 's'}")
         return ", ".join(parts) or "training budget unknown"
 
 

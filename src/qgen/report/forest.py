@@ -113,9 +113,11 @@ def forest_rows(claims: pd.DataFrame, study: str) -> tuple[list[ForestRow], list
             claim=r.claim, baseline=r.baseline, treatment=r.treatment,
             metric=metric_label(r.metric, r.statistic), scale=scale,
             estimate=_float(r.our_diff), low=_float(r.ci_low), high=_float(r.ci_high),
-            paper=_paper_effect(r, scale), direction=int(_float(r.direction)) if np.isfinite(_float(r.direction)) else 0,
+            paper=_paper_effect(r, scale),
+            direction=int(_float(r.direction)) if np.isfinite(_float(r.direction)) else 0,
             verdict=str(r.verdict), p_holm=_float(getattr(r, "p_holm", math.nan)),
-            margin_low=_float(getattr(r, "margin_low", math.nan)), margin_high=_float(getattr(r, "margin_high", math.nan)),
+            margin_low=_float(getattr(r, "margin_low", math.nan)),
+            margin_high=_float(getattr(r, "margin_high", math.nan)),
         ))
     pairs = set(p for _, p in not_run) | {f"{r.treatment} vs {r.baseline}" for r in drawn}
     grouped: dict[str, list[str]] = {}
@@ -291,4 +293,7 @@ def _legend(fig: plt.Figure, width: float, height: float, start: float, pairs: S
 
 def rows_data(rows: Sequence[ForestRow]) -> list[dict[str, Any]]:
     """The rows as plain data (for the PNG's metadata)."""
-    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(r).items()} for r in rows]
+    def plain(v: Any) -> Any:
+        return None if isinstance(v, float) and not np.isfinite(v) else v
+
+    return [{k: plain(v) for k, v in asdict(r).items()} for r in rows]

@@ -159,7 +159,10 @@ def html_page(markdown: str, base: Path, title: str, provenance: Sequence[tuple[
     """A self-contained page: the Markdown rendered, then the provenance records, folded."""
     body = markdown_to_html(markdown, base)
     if provenance:
-        body += "\n<h2>Provenance</h2>\n<p>The records of the jobs that made this page: the config slice each job got, " \
-                "its inputs, the code version (git commit) and when and where it ran.</p>\n" + provenance_html(provenance)
+        # Under the page's own provenance section (last) if it has one, else under a new one.
+        if not re.search(r"^## Provenance\s*$", markdown, re.M):
+            body += "\n<h2>Provenance</h2>"
+        body += ("\n<p>The full records of the jobs that made this page: the config slice each job got, its inputs, "
+                 "the code version (git commit) and when and where it ran.</p>\n" + provenance_html(provenance))
     return (f'<!DOCTYPE html>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
             f"<style>{CSS}</style>\n<main class=\"qgen-page\">\n{body}\n</main>\n")

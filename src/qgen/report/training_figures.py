@@ -42,11 +42,21 @@ def epoch_losses(losses: pd.DataFrame) -> pd.DataFrame:
     return long.rename(columns={"value": "loss"})
 
 
+def epoch_axis(ax: plt.Axes, epochs: pd.Series) -> None:
+    """Epochs as whole numbers: each one marked when there are few, one epoch centred."""
+    seen = sorted(int(e) for e in pd.unique(epochs))
+    if len(seen) <= 12:
+        ax.set_xticks(seen)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(seen) == 1:
+        ax.set_xlim(seen[0] - 1, seen[0] + 1)
+
+
 def _scale(ax: plt.Axes, values: pd.Series) -> None:
-    """A log axis with plain tick labels (0.7, 0.8, 1) when every value is positive; epochs as integers."""
+    """A log axis with plain tick labels (0.7, 0.8, 1) when every value is positive."""
     from matplotlib.ticker import FuncFormatter
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if (values > 0).all():
         ax.set_yscale("log")
         plain = FuncFormatter(lambda v, _: f"{v:.2g}")
@@ -65,9 +75,13 @@ def _band(ax: plt.Axes, per_run: pd.DataFrame, value: str, colour: str, label: s
         ax.fill_between(stats.index, stats["min"], stats["max"], color=colour, alpha=0.2, linewidth=0)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 epoch', '3 epochs', '2 classes'."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def _runs_phrase(per_run: pd.DataFrame) -> str:
-    n_units, n_seeds = per_run["unit"].nunique(), per_run["seed"].nunique()
-    return f"{n_units} class{'es' if n_units != 1 else ''} x {n_seeds} seed{'s' if n_seeds != 1 else ''}"
+    return f"{plural(per_run['unit'].nunique(), 'class', 'classes')} x {plural(per_run['seed'].nunique(), 'seed')}"
 
 
 def loss_curves(losses: pd.DataFrame, title: str) -> plt.Figure:
@@ -84,10 +98,12 @@ def loss_curves(losses: pd.DataFrame, title: str) -> plt.Figure:
             for model, runs in one.groupby("model", sort=False):
                 _band(ax, runs, "loss", colours[model], f"{model} ({_runs_phrase(runs)})")
             _scale(ax, one["loss"])
+            epoch_axis(ax, one["epoch"])
             ax.set_xlabel("epoch")
             ax.set_ylabel(f"training {name.replace('_', ' ')} (mean over the epoch's steps)")
             ax.legend()
-        fig.suptitle(f"{title}: training loss per model\nline: mean over classes and seeds; band: lowest to highest run")
+        fig.suptitle(f"{title}: training loss per model\n"
+                     "line: mean over classes and seeds; band: lowest to highest run")
         fig.tight_layout()
     return fig
 
@@ -108,12 +124,13 @@ def loss_curves_per_class(losses: pd.DataFrame, title: str) -> plt.Figure:
             ax.set_title(unit_label(unit))
         for ax in axes.flat:
             _scale(ax, per_epoch["loss"])
+            epoch_axis(ax, per_epoch["epoch"])
         for ax in axes[-1]:
             ax.set_xlabel("epoch")
         for ax in axes[:, 0]:
             ax.set_ylabel("training loss")
         seeds = per_epoch["seed"].nunique()
-        fig.suptitle(f"{title}: training loss per class (line: mean over {seeds} seed{'s' if seeds > 1 else ''}"
+        fig.suptitle(f"{title}: training loss per class (line: mean over {plural(seeds, 'seed')}"
                      f"{'; band: lowest to highest seed' if seeds > 1 else ''})")
         legend_for(fig, colours, [(n.replace("_", " "), {"color": "#555555", "linestyle": styles[n]})
                                   for n in names] if len(names) > 1 else [])
@@ -170,10 +187,10 @@ def quantum_gradients(grads: pd.DataFrame, title: str) -> tuple[plt.Figure, list
             df = grads[grads["model"] == finding.model]
             per_run = df.groupby(RUN_COLUMNS + ["epoch"], as_index=False)["mean_abs_grad"].max()
             _band(ax, per_run, "mean_abs_grad", colours[finding.model],
-                  f"{finding.model}: {finding.n_runs} runs x {finding.n_epochs} epochs")
+                  f"{finding.model}: {plural(finding.n_runs, 'run')} x {plural(finding.n_epochs, 'epoch')}")
             top = finding.largest
             ax.set_ylim(0, top * 1.25 if top > 0 else 1.0)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            epoch_axis(ax, df["epoch"])
             ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
             ax.set_xlabel("epoch")
             ax.set_ylabel("largest mean |dL/dw| per step\nover the quantum weights")
