@@ -84,33 +84,57 @@ def _overlay(tmp_path: Path, name: str, data: dict) -> Path:
 
 
 def test_quickstart_runs_and_reruns_exactly_what_changed(tmp_path: Path) -> None:
+    from qgen.report.figures import DATA_KEY, png_metadata
+
     base = _tiny_config(tmp_path, [0])
-    snakemake(tmp_path, "--cores", "2", "quickstart", configs=(base,))
+    report = tmp_path / "report.html"
+    snakemake(tmp_path, "--cores", "2", "quickstart", "--report-after-run", "--report", str(report), configs=(base,))
     results = tmp_path / "results" / "quickstart"
     table = (results / "tables" / "table.md").read_text()
     assert "paper protocol" in table and "standard protocol" in table
+    assert "<table>" in (results / "tables" / "table.html").read_text()
     scores = pd.read_csv(results / "tables" / "scores.csv", dtype={"unit": str})
     assert set(scores["model"]) == {"classical", "quantum"} and set(scores["unit"]) == {"0", "1"}
     assert scores["value"].notna().all()
-    for name in ["samples_0.png", "samples_1.png", "loss_curves.png", "circuit_quantum.png",
-                 "quantum_grads.png", "fid_vs_n_digits_class0.png"]:
+    for name in ["samples_0.png", "samples_1.png", "loss_curves.png", "loss_curves_per_class.png",
+                 "circuit_quantum.png", "quantum_grads.png", "fid_vs_n_digits_class0.png"]:
         assert (results / "figures" / name).stat().st_size > 0
+    # The gradient diagnostic says what it shows: S1's RZ weights get no gradient at all.
+    grads = png_metadata(results / "figures" / "quantum_grads.png")
+    assert grads["Description"] == "quantum: all 4 quantum weights: gradient exactly 0 in every epoch"
+    samples = json.loads(png_metadata(results / "figures" / "samples_0.png")[DATA_KEY])
+    assert [s["model"] for s in samples] == ["classical", "quantum"] and "1 epoch," in samples[0]["budget"]
     claims = (tmp_path / "results" / "claims" / "quickstart.md").read_text()
     assert "C1" in claims and "stands in for mnist" in claims and "not evidence" in claims
     assert "one seed cannot separate model from noise" in claims
+    # Claims not run are listed once, not as rows of undecided verdicts.
+    assert claims.count("Not run in this target") == 1 and "| C4a |" not in claims
+    assert "C4 (C4a, C4b): no scores on pathmnist" in claims
+    # The forest plot's rows are the claims table's rows (claim and verdict, in order).
+    forest = tmp_path / "results" / "claims" / "quickstart" / "forest_s1.png"
+    rows = json.loads(png_metadata(forest)[DATA_KEY])
+    primary = claims.split("### Claims (primary")[1].split("\n\n")[1].splitlines()[2:]
+    table_rows = [[c.strip() for c in line.strip("|").split("|")] for line in primary if line.startswith("|")]
+    assert [(r["claim"], f"**{r['verdict']}**") for r in rows] == [(c[0], c[-1]) for c in table_rows]
+    assert "![Forest plot of s1's claims](quickstart/forest_s1.png)" in claims
+    page = (tmp_path / "results" / "claims" / "quickstart.html").read_text()
+    assert page.index('src="data:image/png;base64,') < page.index("<table>")
     provenance = json.loads((results / "tables" / "table.json").read_text())
     assert provenance["git_commit"] is not None and len(provenance["runs"]) == 4
+    claims_record = json.loads((tmp_path / "results" / "claims" / "quickstart.json").read_text())
+    assert claims_record["git_commit"] == provenance["git_commit"] and claims_record["inputs"][0]["md5"]
     train_record = json.loads((results / "digits" / "0" / "quantum" / "seed0" / "train.json").read_text())
     assert train_record["config"]["model"]["quantum"]["backend"]["name"] == "torch"
-
-    snakemake(tmp_path, "--cores", "1", "quickstart", "--report", str(tmp_path / "report.html"), configs=(base,))
-    assert (tmp_path / "report.html").stat().st_size > 10_000
+    # The report opens on the claims page (forest plot and table); the browser test checks the layout.
+    html = report.read_text()
+    assert report.stat().st_size > 10_000 and "Forest plot of s1" in html and "qgen-page" in html
 
     def plan(*overlays: Path, env: dict | None = None) -> dict[str, int]:
         out = snakemake(tmp_path, "-n", "--cores", "2", "quickstart", configs=(base, *overlays), env=env)
         return planned_jobs(out.stdout)
 
-    summaries = {"table", "claims", "quickstart"}
+    # What reads scores: the table, the claims, their forest plot and page, the target.
+    summaries = {"table", "claims", "figure_forest", "claims_page", "quickstart"}
     # Nothing changed: nothing to do.
     assert plan() == {}
     # Execution settings and the data mirror (config or environment) are outside every slice.

@@ -33,7 +33,7 @@ RECORD_COLUMNS = {  # compare_pair's record -> the report's columns
     "high": "ci_high", "p": "p_value",
 }
 
-__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part"]
+__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "per_unit_differences"]
 
 
 def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
@@ -176,3 +176,50 @@ def evaluate_claims(
     out["paper_diff"] = out["paper_treatment"] - out["paper_baseline"]
     out.insert(0, "study", study.name)
     return out
+
+
+def _unit_label(key: Any, keys: Sequence[str]) -> str:
+    values = key if isinstance(key, tuple) else (key,)
+    parts = []
+    for name, value in zip(keys, values):
+        if name == "unit":
+            parts.append(str(value))
+        elif name == "n_train":
+            parts.append(f"{int(float(value))} training images")
+        else:
+            parts.append(f"{name} {value}")
+    return ", ".join(parts)
+
+
+def per_unit_differences(
+    study: Study, scores: pd.DataFrame, comparisons: Iterable[Sequence[str]] | None = None
+) -> pd.DataFrame:
+    """The per-class detail behind the primary protocol's mean claims: per part, comparison and
+    unit (a class; C5: a class at one training-set size), each model's mean over seeds and
+    treatment - baseline paired by seed, with its 95% t interval and p (none with one seed)."""
+    from qgen.stats import paired_comparison
+
+    s = scores.copy()
+    for col in ("protocol", "dataset", "model", "metric", "unit"):
+        s[col] = s[col].astype(str).str.strip()
+    for col in ("protocol", "dataset", "metric"):
+        s[col] = s[col].str.lower()
+    variant = study.primary
+    rows = []
+    for baseline, treatment in [tuple(p) for p in (comparisons or study.comparisons)]:
+        for part in study.parts:
+            if part.statistic != "mean":
+                continue
+            sub = _select(s, variant, part, (baseline, treatment))
+            if not {baseline, treatment} <= set(sub["model"]):
+                continue
+            keys = list(part.unit_keys)
+            wide = sub.pivot_table(index=keys + ["seed"], columns="model", values="value")
+            for key, block in wide.groupby(level=keys if len(keys) > 1 else keys[0], sort=True):
+                d = paired_comparison(block[baseline], block[treatment])
+                rows.append(dict(
+                    claim=part.claim, baseline=baseline, treatment=treatment, metric=variant.metrics[part.metric],
+                    unit=_unit_label(key, keys), n_pairs=d.n, mean_baseline=d.mean_a, mean_treatment=d.mean_b,
+                    diff=d.mean_diff, low=d.low, high=d.high, p=d.p_t,
+                ))
+    return pd.DataFrame(rows)

@@ -40,6 +40,8 @@ RESOURCES = config["resources_dir"]
 LOGS = config["logs_dir"]
 DATA = f"{RESOURCES}/data"
 RUN = f"{RESULTS}/{RUN_PATTERN}"
+# A target's claims: results/claims/{target}.csv/.md/.html/.json, and a forest plot per study.
+FOREST = f"{RESULTS}/claims/{{target}}/forest_{{study}}.png"
 RUN_LOG = RUN_PATTERN
 ENV = "../envs/qgen.yaml"  # every rule's software (used with --sdm conda)
 # Execution settings reach the jobs as threads and resources, never as params (a rerun trigger):
@@ -62,6 +64,8 @@ wildcard_constraints:
     feature=r"[a-z_]+",
     split=r"[a-z]+",
     ref=r"class\d+|all|classes[\d\-]+",
+    target=r"[A-Za-z0-9_.\-]+",
+    study=r"[A-Za-z0-9_\-]+",
 
 
 def slice_arg(slice_):
@@ -123,6 +127,7 @@ def experiment_outputs(experiments):
             f"{RESULTS}/{experiment}/tables/scores.csv",
             f"{RESULTS}/{experiment}/tables/table.md",
             f"{figures}/loss_curves.png",
+            f"{figures}/loss_curves_per_class.png",
         ]
         outputs += [f"{figures}/samples_{unit}.png" for unit in units(config, experiment)]
         study = section(config, experiment, None, "scoring").get("sample_size_study")
@@ -137,6 +142,21 @@ def experiment_outputs(experiments):
     return outputs
 
 
+def target_studies(target):
+    """The studies whose claims a target judges, in the target's order."""
+    return list(dict.fromkeys(exp(e)["study"] for e in claims_experiments_of(target)))
+
+
+def forest_plots(target):
+    """Each study's forest plot of a target's claims, by study."""
+    return {study: FOREST.format(target=target, study=study) for study in target_studies(target)}
+
+
 def target_outputs(target):
-    claims = [f"{RESULTS}/claims/{target}.md"] if claims_experiments_of(target) else []
-    return experiment_outputs(target_experiments(config, target)) + claims
+    """Each experiment's tables and figures; where claims are judged, the target's claims page and
+    each study's forest plot."""
+    outputs = experiment_outputs(target_experiments(config, target))
+    if not claims_experiments_of(target):
+        return outputs
+    claims = [f"{RESULTS}/claims/{target}.md", f"{RESULTS}/claims/{target}.html"]
+    return outputs + claims + list(forest_plots(target).values())

@@ -16,11 +16,13 @@ rule table:
     output:
         scores=f"{RESULTS}/{{experiment}}/tables/scores.csv",
         provenance=f"{RESULTS}/{{experiment}}/tables/table.json",
-        markdown=report(
-            f"{RESULTS}/{{experiment}}/tables/table.md",
+        markdown=f"{RESULTS}/{{experiment}}/tables/table.md",
+        html=report(
+            f"{RESULTS}/{{experiment}}/tables/table.html",
             caption="../report/table.rst",
-            category="Tables",
+            category="2 Tables",
             subcategory="{experiment}",
+            labels={"page": "Tables I/II and per-class comparisons"},
         ),
     params:
         paper=paper_table_arg,
@@ -35,26 +37,33 @@ rule table:
         "--outdir {params.outdir} > {log} 2>&1"
 
 
-def unit_samples(wildcards):
-    """The first seed's samples of every model of one unit."""
+def unit_runs(wildcards, name):
+    """A file of the first seed's run of every model of one unit."""
     e = exp(wildcards.experiment)
     return [
-        f"{RUN}/samples.npz".format(
+        f"{RUN}/{name}".format(
             experiment=wildcards.experiment, dataset=e["dataset"], unit=wildcards.unit, model=model, seed=e["seeds"][0]
         )
         for model in e["models"]
     ]
 
 
+def unit_samples(wildcards):
+    """The first seed's samples of every model of one unit."""
+    return unit_runs(wildcards, "samples.npz")
+
+
 rule figure_samples:
     input:
-        unit_samples,
+        samples=unit_samples,
+        records=lambda w: unit_runs(w, "train.json"),
     output:
         report(
             f"{RESULTS}/{{experiment}}/figures/samples_{{unit}}.png",
             caption="../report/samples.rst",
-            category="Samples",
+            category="3 Samples",
             subcategory="{experiment}",
+            labels={"class": "{unit}"},
         ),
     params:
         job=lambda w: slice_arg(figure_slice(config, w.experiment)),
@@ -64,25 +73,35 @@ rule figure_samples:
     log:
         f"{LOGS}/figures/{{experiment}}_samples_{{unit}}.log",
     shell:
-        "qgen figure samples --job {params.job} --inputs {input} --labels {params.models} "
-        "--title '{wildcards.experiment}, {wildcards.unit}' --out {output} > {log} 2>&1"
+        "qgen figure samples --job {params.job} --inputs {input.samples} --records {input.records} "
+        "--labels {params.models} --title '{wildcards.experiment}' --out {output} > {log} 2>&1"
 
 
 rule figure_losses:
     input:
         lambda w: run_files(w.experiment, "losses.csv"),
     output:
-        report(
+        mean=report(
             f"{RESULTS}/{{experiment}}/figures/loss_curves.png",
-            caption="../report/training.rst",
-            category="Training",
+            caption="../report/loss_curves.rst",
+            category="4 Training",
+            subcategory="{experiment}",
+            labels={"figure": "1 training loss per model"},
+        ),
+        per_class=report(
+            f"{RESULTS}/{{experiment}}/figures/loss_curves_per_class.png",
+            caption="../report/loss_curves_per_class.rst",
+            category="4 Training",
+            subcategory="{experiment}",
+            labels={"figure": "2 training loss per class"},
         ),
     conda:
         ENV
     log:
         f"{LOGS}/figures/{{experiment}}_loss_curves.log",
     shell:
-        "qgen figure losses --inputs {input} --title '{wildcards.experiment}' --out {output} > {log} 2>&1"
+        "qgen figure losses --inputs {input} --title '{wildcards.experiment}' --out {output.mean} "
+        "--out-per-class {output.per_class} > {log} 2>&1"
 
 
 rule figure_quantum_grads:
@@ -91,8 +110,10 @@ rule figure_quantum_grads:
     output:
         report(
             f"{RESULTS}/{{experiment}}/figures/quantum_grads.png",
-            caption="../report/training.rst",
-            category="Training",
+            caption="../report/quantum_grads.rst",
+            category="4 Training",
+            subcategory="{experiment}",
+            labels={"figure": "3 gradients of the quantum weights"},
         ),
     conda:
         ENV
@@ -107,7 +128,9 @@ rule figure_circuit:
         report(
             f"{RESULTS}/{{experiment}}/figures/circuit_{{model}}.png",
             caption="../report/circuit.rst",
-            category="Circuit",
+            category="5 Circuits",
+            subcategory="{experiment}",
+            labels={"model": "{model}"},
         ),
     params:
         job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
@@ -133,21 +156,68 @@ rule claims:
         lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in claims_experiments_of(w.target)],
     output:
         csv=f"{RESULTS}/claims/{{target}}.csv",
-        markdown=report(
-            f"{RESULTS}/claims/{{target}}.md",
-            caption="../report/claims.rst",
-            category="Claims",
-        ),
+        markdown=f"{RESULTS}/claims/{{target}}.md",
+        provenance=f"{RESULTS}/claims/{{target}}.json",
     params:
         job=lambda w: slice_arg(claims_slice(w.target)),
         paper_dir=config["paper_results_dir"],
+        # Where the forest plots will be (figure_forest draws them): the page shows them.
+        forests=lambda w: " ".join(f"--forest {s}={p}" for s, p in forest_plots(w.target).items()),
     conda:
         ENV
     log:
         f"{LOGS}/claims/{{target}}.log",
     shell:
-        "qgen claims --job {params.job} --scores {input} --paper-dir {params.paper_dir} "
-        "--title {wildcards.target} --out-csv {output.csv} --out-md {output.markdown} > {log} 2>&1"
+        "qgen claims --job {params.job} --scores {input} --paper-dir {params.paper_dir} {params.forests} "
+        "--title {wildcards.target} --out-csv {output.csv} --out-md {output.markdown} "
+        "--out-json {output.provenance} > {log} 2>&1"
+
+
+def forest_slice(target, study):
+    """What a forest plot depends on besides the claims: its study and whether the run is a smoke run."""
+    names = [e for e in claims_experiments_of(target) if exp(e)["study"] == study]
+    return {"study": study, "smoke": any(bool(exp(e).get("smoke", False)) for e in names)}
+
+
+rule figure_forest:
+    input:
+        f"{RESULTS}/claims/{{target}}.csv",
+    output:
+        report(
+            FOREST,
+            caption="../report/forest.rst",
+            category="1 Claims",
+            labels={"result": "forest plot of {study}"},
+        ),
+    params:
+        job=lambda w: slice_arg(forest_slice(w.target, w.study)),
+    conda:
+        ENV
+    log:
+        f"{LOGS}/figures/{{target}}_forest_{{study}}.log",
+    shell:
+        "qgen figure forest --job {params.job} --inputs {input} --title {wildcards.target} --out {output} > {log} 2>&1"
+
+
+rule claims_page:
+    input:
+        markdown=f"{RESULTS}/claims/{{target}}.md",
+        provenance=f"{RESULTS}/claims/{{target}}.json",
+        forests=lambda w: list(forest_plots(w.target).values()),
+    output:
+        report(
+            f"{RESULTS}/claims/{{target}}.html",
+            caption="../report/claims.rst",
+            category="1 Claims",
+            labels={"result": "claims page (every study)"},
+        ),
+    conda:
+        ENV
+    log:
+        f"{LOGS}/claims/{{target}}_page.log",
+    shell:
+        "qgen page --markdown {input.markdown} --provenance {input.provenance} --title 'Claims: {wildcards.target}' "
+        "--out {output} > {log} 2>&1"
 
 
 def claims_slice(target):
@@ -176,7 +246,9 @@ rule fid_vs_sample_size:
         png=report(
             f"{RESULTS}/{{experiment}}/figures/fid_vs_n_{{dataset}}_class{{unit}}.png",
             caption="../report/fid_vs_n.rst",
-            category="Sample size",
+            category="6 Sample size",
+            subcategory="{experiment}",
+            labels={"class": "{unit}"},
         ),
     params:
         data_root=DATA,
@@ -212,6 +284,8 @@ rule sweep_table:
         ),
     params:
         job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
+    conda:
+        ENV
     log:
         f"{LOGS}/table/{{experiment}}_sweep.log",
     shell:
@@ -230,6 +304,8 @@ rule figure_sweep:
         ),
     params:
         job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
+    conda:
+        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_sweep.log",
     shell:

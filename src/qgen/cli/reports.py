@@ -11,6 +11,7 @@ from qgen.atomic import atomic_path, atomic_write_text
 
 def table(args: argparse.Namespace) -> None:
     from qgen.provenance import provenance, write_json
+    from qgen.report.html import html_page
     from qgen.report.markdown import markdown_table, section
     from qgen.report.tables import collect_scores, comparison_markdown, comparison_table, load_paper_table, paper_table
 
@@ -49,18 +50,25 @@ def table(args: argparse.Namespace) -> None:
             ))
     with atomic_path(outdir / "scores.csv") as tmp:
         scores.to_csv(tmp, index=False)
-    write_json(outdir / "table.json", provenance(
+    record = provenance(
         "table", {"experiment": args.experiment, "pairs": pairs}, inputs=args.scores, paper=args.paper,
         runs=scores[["dataset", "unit", "model", "seed"]].drop_duplicates().astype(str).to_dict("records"),
-    ))
-    atomic_write_text(outdir / "table.md", "".join(sections))
+    )
+    write_json(outdir / "table.json", record)
+    markdown = f"# Tables: {args.experiment}\n\n" + "".join(sections)
+    atomic_write_text(outdir / "table.md", markdown)
+    atomic_write_text(outdir / "table.html", html_page(markdown, outdir, f"Tables: {args.experiment}",
+                                                      [("table.json", record)]))
     print((outdir / "table.md").read_text())
 
 
 def claims(args: argparse.Namespace) -> None:
+    import os
+
     import pandas as pd
 
-    from qgen.claims import evaluate_claims
+    from qgen.claims import evaluate_claims, per_unit_differences
+    from qgen.provenance import provenance, write_json
     from qgen.report.claims_page import claims_markdown
     from qgen.report.tables import read_scores
     from qgen.studies import STUDIES
@@ -68,6 +76,8 @@ def claims(args: argparse.Namespace) -> None:
     job = json.loads(args.job)
     experiments = job["experiments"]
     scores = pd.concat([read_scores(p) for p in args.scores], ignore_index=True)
+    forests = dict(f.split("=", 1) for f in args.forest)
+    out_md = Path(args.out_md)
     frames, contexts = [], []
     for study_name in dict.fromkeys(e["study"] for e in experiments.values()):
         study = STUDIES.get(study_name)
@@ -81,17 +91,79 @@ def claims(args: argparse.Namespace) -> None:
             if own and own != experiments[name]["dataset"]:
                 stand_ins.append(f"experiment {name} ({own}) stands in for {experiments[name]['dataset']}")
             subset.loc[rows, "dataset"] = experiments[name]["dataset"]
-        comparisons = [tuple(c) for n in names for c in (experiments[n].get("comparisons") or [])]
+        comparisons = list(dict.fromkeys(tuple(c) for n in names for c in (experiments[n].get("comparisons") or [])))
         settings = job.get("claims") or {}
-        frames.append(evaluate_claims(study, subset, args.paper_dir, list(dict.fromkeys(comparisons)) or None,
+        frames.append(evaluate_claims(study, subset, args.paper_dir, comparisons or None,
                                       margins=settings.get("margins"), alpha=settings.get("alpha", 0.05)))
-        contexts.append({"study": study, "experiments": names, "stand_ins": stand_ins,
-                         "smoke": [n for n in names if experiments[n].get("smoke")]})
+        forest = forests.get(study_name)
+        contexts.append({
+            "study": study, "experiments": names, "stand_ins": stand_ins,
+            "smoke": [n for n in names if experiments[n].get("smoke")],
+            "forest": os.path.relpath(forest, out_md.parent) if forest else None,
+            "per_class": per_unit_differences(study, subset, comparisons or None),
+        })
     result = pd.concat(frames, ignore_index=True)
     with atomic_path(Path(args.out_csv)) as tmp:
         result.to_csv(tmp, index=False)
-    atomic_write_text(Path(args.out_md), claims_markdown(args.title, result, contexts, job))
-    print(Path(args.out_md).read_text())
+    inputs = [{"path": str(p), "md5": md5_file(p), "table_provenance": _table_record(Path(p))} for p in args.scores]
+    runs = scores[["experiment", "dataset", "unit", "model", "seed"]].drop_duplicates().astype(str)
+    record = provenance("claims", job, inputs=inputs, paper_dir=args.paper_dir,
+                        runs_per_experiment={e: _runs_summary(r) for e, r in runs.groupby("experiment")})
+    if args.out_json:
+        write_json(Path(args.out_json), record)
+    atomic_write_text(out_md, claims_markdown(args.title, result, contexts, job) + _provenance_markdown(record))
+    print(out_md.read_text())
+
+
+def md5_file(path: str | Path) -> str:
+    from qgen.fetch import md5_file as md5
+
+    return md5(Path(path))
+
+
+def _table_record(scores_csv: Path) -> dict | None:
+    """The commit and time of the table job that wrote a scores.csv (its table.json beside it)."""
+    from qgen.provenance import read_json
+
+    record = scores_csv.parent / "table.json"
+    if not record.is_file():
+        return None
+    data = read_json(record)
+    return {"path": str(record), "git_commit": data.get("git_commit"), "created_utc": data.get("created_utc")}
+
+
+def _runs_summary(runs) -> dict:
+    """Datasets and models in the order the runs name them; classes and seeds in natural order."""
+    def natural(values) -> list[str]:
+        return sorted(values, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+
+    return {"dataset": list(dict.fromkeys(runs["dataset"])), "unit": natural(runs["unit"].unique()),
+            "model": list(dict.fromkeys(runs["model"])), "seed": natural(runs["seed"].unique())}
+
+
+def _provenance_markdown(record: dict) -> str:
+    """Where the numbers come from, in short (the full record is the page's JSON)."""
+    lines = [f"- made by qgen {record.get('qgen_version')} at git commit `{record.get('git_commit')}`, "
+             f"{record.get('created_utc')}"]
+    for name, runs in record.get("runs_per_experiment", {}).items():
+        lines.append(f"- {name}: dataset {', '.join(runs['dataset'])}; classes {', '.join(runs['unit'])}; "
+                     f"models {', '.join(runs['model'])}; seeds {', '.join(runs['seed'])}")
+    for item in record.get("inputs", []):
+        table = item.get("table_provenance") or {}
+        lines.append(f"- input `{item['path']}` (MD5 {item['md5']}), tabulated at git `{table.get('git_commit')}`")
+    lines.append("- the config slice of the claims job (study, stand-ins, comparisons, margins, alpha) is in the "
+                 "record beside this page (same name, .json)")
+    return "\n## Provenance\n\n" + "\n".join(lines) + "\n"
+
+
+def page(args: argparse.Namespace) -> None:
+    from qgen.provenance import read_json
+    from qgen.report.html import html_page
+
+    markdown = Path(args.markdown)
+    records = [(Path(p).name, read_json(Path(p))) for p in args.provenance]
+    title = args.title or markdown.stem
+    atomic_write_text(Path(args.out), html_page(markdown.read_text(), markdown.parent, title, records))
 
 
 def sweep_table(args: argparse.Namespace) -> None:
@@ -113,34 +185,98 @@ def sweep_table(args: argparse.Namespace) -> None:
 
 
 def figure(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    job = json.loads(args.job) if args.job else {}
+    handlers = {"samples": _samples_figure, "losses": _loss_figures, "grads": _gradient_figure,
+                "circuit": _circuit_figure, "forest": _forest_figure, "sweep": _sweep_figure}
+    handlers[args.kind](args, job, out)
+
+
+def _samples_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
     import numpy as np
+
+    from qgen.paths import run_of
+    from qgen.provenance import read_json
+    from qgen.report.figures import SampleSet, sample_comparison, save_figure
+
+    records = [read_json(Path(p)) for p in args.records] if args.records else [{} for _ in args.inputs]
+    sets = []
+    for label, path, record in zip(args.labels, args.inputs, records):
+        run = run_of(path)
+        sets.append(SampleSet(
+            model=label, images=np.load(path)["images"], unit=run["unit"], seed=run["seed"],
+            epochs=(record.get("config") or {}).get("training", {}).get("epochs"), steps=record.get("steps"),
+            n_train=record.get("n_train"),
+        ))
+    n_show = job.get("figures", {}).get("sample_grid_images", 16)
+    fig = sample_comparison(sets, args.title, n_show=n_show)
+    save_figure(fig, out, description=f"samples of {', '.join(args.labels)}",
+                data=[{"model": s.model, "unit": s.unit, "seed": s.seed, "budget": s.budget()} for s in sets])
+
+
+def _read_runs(paths: list[str]):
     import pandas as pd
 
     from qgen.paths import run_of
+    from qgen.report.training_figures import tidy_runs
+
+    return tidy_runs((run_of(p), pd.read_csv(p)) for p in paths)
+
+
+def _loss_figures(args: argparse.Namespace, job: dict, out: Path) -> None:
+    from qgen.report.figures import save_figure
+    from qgen.report.training_figures import loss_curves, loss_curves_per_class
+
+    losses = _read_runs(args.inputs)
+    save_figure(loss_curves(losses, args.title), out, description="training loss per model, mean and range over runs")
+    if args.out_per_class:
+        save_figure(loss_curves_per_class(losses, args.title), Path(args.out_per_class),
+                    description="training loss per class and model")
+
+
+def _gradient_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
+    from dataclasses import asdict
+
+    from qgen.report.figures import save_figure
+    from qgen.report.training_figures import quantum_gradients
+
+    fig, findings = quantum_gradients(_read_runs(args.inputs), args.title)
+    save_figure(fig, out, description="; ".join(f"{f.model}: {f.statement()}" for f in findings),
+                data=[asdict(f) | {"statement": f.statement()} for f in findings])
+    for f in findings:
+        print(f"{f.model}: {f.statement()}")
+
+
+def _circuit_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
     from qgen.report import figures
 
-    out = Path(args.out)
-    job = json.loads(args.job) if args.job else {}
-    if args.kind == "samples":
-        samples = {label: np.load(path)["images"] for label, path in zip(args.labels, args.inputs)}
-        n_show = job.get("figures", {}).get("sample_grid_images", 16)
-        figures.sample_comparison(samples, args.title, out, n_show=n_show)
-    elif args.kind == "losses":
-        figures.loss_curves({run_label(run_of(p)): pd.read_csv(p) for p in args.inputs}, out, args.title)
-    elif args.kind == "grads":
-        figures.quantum_gradients({run_label(run_of(p)): pd.read_csv(p) for p in args.inputs}, out, args.title)
-    elif args.kind == "circuit":
-        quantum = job["quantum"]
-        figures.circuit_diagram(quantum["circuit"], quantum.get("circuit_params") or {}, out)
-    elif args.kind == "sweep":
-        from qgen.report.sweeps import sweep_figure
-
-        summary = pd.read_csv(args.inputs[0])
-        sweep_figure(summary, job, out, args.title)
+    quantum = job["quantum"]
+    figures.circuit_diagram(quantum["circuit"], quantum.get("circuit_params") or {}, out)
 
 
-def run_label(run: dict) -> str:
-    return f"{run['unit']}/{run['model']}/seed{run['seed']}"
+def _sweep_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
+    import pandas as pd
+
+    from qgen.report.sweeps import sweep_figure
+
+    sweep_figure(pd.read_csv(args.inputs[0]), job, out, args.title)
+
+
+def _forest_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
+    import pandas as pd
+
+    from qgen.report.claims_page import SMOKE_WARNING
+    from qgen.report.figures import save_figure
+    from qgen.report.forest import forest_plot, rows_data
+    from qgen.studies import STUDIES
+
+    study = STUDIES.get(job["study"])
+    claims = pd.read_csv(args.inputs[0])
+    subtitle = (f"{args.title}: primary protocol {study.primary.name}; "
+                f"measured difference with its 95% interval, verdict after Holm")
+    warning = SMOKE_WARNING.split("**")[1] if job.get("smoke") else ""
+    fig, rows = forest_plot(claims, study.name, study.title, subtitle, study.combined, warning)
+    save_figure(fig, out, description=f"forest plot of {study.name}'s claims", data=rows_data(rows))
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -154,12 +290,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=table)
 
     p = sub.add_parser("claims", help="verdicts on the studies' claims from experiments' scores")
-    p.add_argument("--job", required=True, help="JSON: per experiment its study, dataset stood for, comparisons, smoke flag")
+    p.add_argument("--job", required=True,
+                   help="JSON: per experiment its study, dataset stood for, comparisons, smoke flag")
     p.add_argument("--scores", nargs="+", required=True, help="tables/scores.csv of the experiments")
     p.add_argument("--paper-dir", help="folder of the papers' reported numbers")
     p.add_argument("--title", default="", help="the report's title (the target's name)")
     p.add_argument("--out-csv", required=True, help="every verdict row")
     p.add_argument("--out-md", required=True, help="the claims page")
+    p.add_argument("--out-json", help="the claims job's provenance record")
+    p.add_argument("--forest", action="append", default=[], metavar="STUDY=PNG",
+                   help="a study's forest plot, shown on the page (the figure_forest rule draws it)")
     p.set_defaults(handler=claims)
 
     p = sub.add_parser("sweep-table", help="a swept experiment's members against its axes, with intervals")
@@ -169,11 +309,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out-md", required=True, help="the summary page")
     p.set_defaults(handler=sweep_table)
 
-    p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit, sweep")
-    p.add_argument("kind", choices=["samples", "losses", "grads", "circuit", "sweep"], help="which figure")
-    p.add_argument("--job", help="JSON slice of the figure (figures settings; the quantum block for a circuit)")
-    p.add_argument("--inputs", nargs="*", default=[], help="input files (samples.npz, losses.csv, ...)")
+    p = sub.add_parser("page", help="a self-contained HTML page from a Markdown page (images embedded)")
+    p.add_argument("--markdown", required=True, help="the Markdown page (images relative to it)")
+    p.add_argument("--provenance", nargs="*", default=[], help="provenance records (JSON) shown at the end")
+    p.add_argument("--title", default="", help="the page's title (default: the file's name)")
+    p.add_argument("--out", required=True, help="the HTML page")
+    p.set_defaults(handler=page)
+
+    p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit, forest, sweep")
+    p.add_argument("kind", choices=["samples", "losses", "grads", "circuit", "forest", "sweep"], help="which figure")
+    p.add_argument("--job", help="JSON slice of the figure (figures settings; the quantum block for a circuit; "
+                   "study and smoke flag for a forest plot; axes and members for a sweep)")
+    p.add_argument("--inputs", nargs="*", default=[],
+                   help="input files (samples.npz, losses.csv, quantum_grads.csv, the claims CSV, a sweep summary)")
+    p.add_argument("--records", nargs="*", default=[], help="train.json of each samples input (training budget)")
     p.add_argument("--labels", nargs="*", default=[], help="labels of the inputs (samples)")
+    p.add_argument("--out-per-class", help="losses: the per-class small multiples")
     p.add_argument("--title", default="", help="figure title")
     p.add_argument("--out", required=True, help="the PNG")
     p.set_defaults(handler=figure)

@@ -99,7 +99,7 @@ def fid_vs_n(args: argparse.Namespace) -> None:
     from qgen.metrics.features import build_feature_extractor, extract_features
     from qgen.metrics.frechet import fid_sample_size_study, summarise_sample_size_study
     from qgen.paths import unit_classes
-    from qgen.report.figures import fid_vs_sample_size
+    from qgen.report.figures import fid_vs_sample_size, save_figure
 
     job = job_from_args(args, score_slice)
     scoring = job["scoring"]
@@ -121,7 +121,8 @@ def fid_vs_n(args: argparse.Namespace) -> None:
     with atomic_path(Path(args.out_csv)) as tmp:
         summary.to_csv(tmp, index=False)
     title = f"{job['experiment']}, class {args.unit}: FID vs sample size ({name} features, {len(refs)} reals)"
-    fid_vs_sample_size(summary, Path(args.out_png), title, paper_n=scoring["paper_n_samples"])
+    fig = fid_vs_sample_size(summary, title, paper_n=scoring["paper_n_samples"])
+    save_figure(fig, Path(args.out_png), description=f"FID against the number of generated images, {name} features")
     print(summary.to_string(index=False))
 
 
