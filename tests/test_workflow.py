@@ -206,3 +206,11 @@ def test_shipped_quickstart_runs_offline(tmp_path: Path) -> None:
     snakemake(tmp_path, "--cores", "2", "quickstart", configs=(override,))
     scores = pd.read_csv(tmp_path / "results" / "quickstart" / "tables" / "scores.csv", dtype={"unit": str})
     assert set(scores["unit"]) == {str(c) for c in range(10)} and scores["value"].notna().all()
+
+
+def test_the_workflow_passes_snakemakes_linter() -> None:
+    """The catalogue's standard: no lints (hard-coded path prefixes, functions among rules, rules
+    without a software environment, environment writes from the Snakefile)."""
+    done = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Lints for" not in output, output[-3000:]

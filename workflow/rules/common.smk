@@ -49,10 +49,9 @@ ENV = "../envs/qgen.yaml"  # every rule's software (used with --sdm conda)
 DEVICE = config["execution"]["device"]
 THREADS = config["execution"]["threads"]
 GPUS = 1 if DEVICE.startswith("cuda") else 0  # what a job asks a cluster scheduler for
-# The data mirror reaches prepare-data through the environment (QGEN_DATA_MIRROR, which wins
-# when the user sets it), not as a param: moving the mirror must not redo prepared data.
-if config["data"].get("mirror") and not os.environ.get("QGEN_DATA_MIRROR"):
-    os.environ["QGEN_DATA_MIRROR"] = str(Path(config["data"]["mirror"]).resolve())
+# The data mirror reaches prepare-data as a resource, not a param: moving the mirror must not
+# redo prepared data. QGEN_DATA_MIRROR, where the user sets it, wins (qgen.fetch.resolve_mirror).
+MIRROR = str(Path(config["data"]["mirror"]).resolve()) if config["data"].get("mirror") else ""
 
 
 wildcard_constraints:
@@ -160,3 +159,105 @@ def target_outputs(target):
         return outputs
     claims = [f"{RESULTS}/claims/{target}.md", f"{RESULTS}/claims/{target}.html"]
     return outputs + claims + list(forest_plots(target).values())
+
+
+def data_root(wildcards, input):
+    """The prepared-data folder, from the job's own prepared.json (no hard-coded prefix)."""
+    return str(Path(input.prepared).parent.parent)
+
+
+# --- scoring: feature networks and reference features ---
+
+
+def feature_file(name, dataset):
+    """Weights of a feature network: trained here (classifier) or fetched once (Inception)."""
+    if name == "classifier":
+        return f"{RESOURCES}/features/{dataset}/classifier.pt"
+    return f"{RESOURCES}/weights/{name}.pth"
+
+
+def scoring(wildcards):
+    return section(config, wildcards.experiment, wildcards.model, "scoring")
+
+
+def feature_inputs(wildcards):
+    s = scoring(wildcards)
+    names = {s["features"]} | ({s["paper_features"]} if "paper" in s["protocols"] else set())
+    return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
+
+
+def reference_feature_file(experiment, dataset, unit, model=None):
+    """The standard protocol's reference features: extracted once per unit, shared by all runs."""
+    s = section(config, experiment, model, "scoring")
+    return (
+        f"{RESOURCES}/reference_features/{dataset}/{s['features']}/"
+        f"{s['reference_split']}_{reference_name(experiment, unit)}.npz"
+    )
+
+
+def score_reference_inputs(wildcards):
+    if "standard" not in scoring(wildcards)["protocols"]:
+        return {}
+    w = wildcards
+    return {"reference_features": reference_feature_file(w.experiment, w.dataset, w.unit, w.model)}
+
+
+# --- tables, figures and claims ---
+
+
+def pair_args(wildcards):
+    """The model pairs the table compares: the experiment's comparisons (or its study's)."""
+    return " ".join(f"--pair {a},{b}" for a, b in comparisons(config, wildcards.experiment))
+
+
+def paper_table_arg(wildcards):
+    stem = exp(wildcards.experiment).get("paper_table")
+    if not stem:
+        return ""
+    return f"--paper {shlex.quote(str(Path(config['paper_results_dir']) / f'{stem}.csv'))}"
+
+
+def unit_runs(wildcards, name):
+    """A file of the first seed's run of every model of one unit."""
+    e = exp(wildcards.experiment)
+    return [
+        f"{RUN}/{name}".format(
+            experiment=wildcards.experiment, dataset=e["dataset"], unit=wildcards.unit, model=model, seed=e["seeds"][0]
+        )
+        for model in e["models"]
+    ]
+
+
+def unit_samples(wildcards):
+    """The first seed's samples of every model of one unit."""
+    return unit_runs(wildcards, "samples.npz")
+
+
+def claims_experiments(wildcards):
+    """Each experiment of a target as EXPERIMENT=STUDY:DATASET (stands_for if it stands in)."""
+    args = []
+    for experiment in claims_experiments_of(wildcards.target):
+        e = exp(experiment)
+        args.append(f"--experiment {experiment}={e['study']}:{e.get('stands_for') or e['dataset']}")
+    return " ".join(args)
+
+
+def forest_slice(target, study):
+    """What a forest plot depends on besides the claims: its study and whether the run is a smoke run."""
+    names = [e for e in claims_experiments_of(target) if exp(e)["study"] == study]
+    return {"study": study, "smoke": any(bool(exp(e).get("smoke", False)) for e in names)}
+
+
+def claims_slice(target):
+    """What a claims report depends on: each experiment's study, stand-in, comparisons, smoke flag."""
+    out = {}
+    for experiment in claims_experiments_of(target):
+        e = exp(experiment)
+        out[experiment] = {
+            "study": e["study"],
+            "dataset": e.get("stands_for") or e["dataset"],
+            "stands_in_for": e.get("stands_for"),
+            "comparisons": e.get("comparisons"),
+            "smoke": bool(e.get("smoke", False)),
+        }
+    return {"experiments": out, "claims": config["claims"]}

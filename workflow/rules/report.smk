@@ -1,15 +1,3 @@
-def pair_args(wildcards):
-    """The model pairs the table compares: the experiment's comparisons (or its study's)."""
-    return " ".join(f"--pair {a},{b}" for a, b in comparisons(config, wildcards.experiment))
-
-
-def paper_table_arg(wildcards):
-    stem = exp(wildcards.experiment).get("paper_table")
-    if not stem:
-        return ""
-    return "--paper " + shlex.quote(str(Path(config["paper_results_dir"]) / f"{stem}.csv"))
-
-
 rule table:
     input:
         scores=lambda w: run_files(w.experiment, "scores.json"),
@@ -24,33 +12,17 @@ rule table:
             subcategory="{experiment}",
             labels={"page": "Tables I/II and per-class comparisons"},
         ),
+    log:
+        f"{LOGS}/table/{{experiment}}.log",
+    conda:
+        ENV
     params:
         paper=paper_table_arg,
         pairs=pair_args,
         outdir=lambda w, output: str(Path(output.scores).parent),
-    conda:
-        ENV
-    log:
-        f"{LOGS}/table/{{experiment}}.log",
     shell:
         "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} {params.pairs} "
         "--outdir {params.outdir} > {log} 2>&1"
-
-
-def unit_runs(wildcards, name):
-    """A file of the first seed's run of every model of one unit."""
-    e = exp(wildcards.experiment)
-    return [
-        f"{RUN}/{name}".format(
-            experiment=wildcards.experiment, dataset=e["dataset"], unit=wildcards.unit, model=model, seed=e["seeds"][0]
-        )
-        for model in e["models"]
-    ]
-
-
-def unit_samples(wildcards):
-    """The first seed's samples of every model of one unit."""
-    return unit_runs(wildcards, "samples.npz")
 
 
 rule figure_samples:
@@ -65,13 +37,13 @@ rule figure_samples:
             subcategory="{experiment}",
             labels={"class": "{unit}"},
         ),
+    log:
+        f"{LOGS}/figures/{{experiment}}_samples_{{unit}}.log",
+    conda:
+        ENV
     params:
         job=lambda w: slice_arg(figure_slice(config, w.experiment)),
         models=lambda w: " ".join(exp(w.experiment)["models"]),
-    conda:
-        ENV
-    log:
-        f"{LOGS}/figures/{{experiment}}_samples_{{unit}}.log",
     shell:
         "qgen figure samples --job {params.job} --inputs {input.samples} --records {input.records} "
         "--labels {params.models} --title '{wildcards.experiment}' --out {output} > {log} 2>&1"
@@ -95,10 +67,10 @@ rule figure_losses:
             subcategory="{experiment}",
             labels={"figure": "2 training loss per class"},
         ),
-    conda:
-        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_loss_curves.log",
+    conda:
+        ENV
     shell:
         "qgen figure losses --inputs {input} --title '{wildcards.experiment}' --out {output.mean} "
         "--out-per-class {output.per_class} > {log} 2>&1"
@@ -115,10 +87,10 @@ rule figure_quantum_grads:
             subcategory="{experiment}",
             labels={"figure": "3 gradients of the quantum weights"},
         ),
-    conda:
-        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_quantum_grads.log",
+    conda:
+        ENV
     shell:
         "qgen figure grads --inputs {input} --title '{wildcards.experiment}' --out {output} > {log} 2>&1"
 
@@ -132,23 +104,14 @@ rule figure_circuit:
             subcategory="{experiment}",
             labels={"model": "{model}"},
         ),
-    params:
-        job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
-    conda:
-        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_circuit_{{model}}.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
     shell:
         "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"
-
-
-def claims_experiments(wildcards):
-    """Each experiment of a target as EXPERIMENT=STUDY:DATASET (stands_for if it stands in)."""
-    args = []
-    for experiment in claims_experiments_of(wildcards.target):
-        e = exp(experiment)
-        args.append(f"--experiment {experiment}={e['study']}:{e.get('stands_for') or e['dataset']}")
-    return " ".join(args)
 
 
 rule claims:
@@ -158,25 +121,19 @@ rule claims:
         csv=f"{RESULTS}/claims/{{target}}.csv",
         markdown=f"{RESULTS}/claims/{{target}}.md",
         provenance=f"{RESULTS}/claims/{{target}}.json",
+    log:
+        f"{LOGS}/claims/{{target}}.log",
+    conda:
+        ENV
     params:
         job=lambda w: slice_arg(claims_slice(w.target)),
         paper_dir=config["paper_results_dir"],
         # Where the forest plots will be (figure_forest draws them): the page shows them.
         forests=lambda w: " ".join(f"--forest {s}={p}" for s, p in forest_plots(w.target).items()),
-    conda:
-        ENV
-    log:
-        f"{LOGS}/claims/{{target}}.log",
     shell:
         "qgen claims --job {params.job} --scores {input} --paper-dir {params.paper_dir} {params.forests} "
         "--title {wildcards.target} --out-csv {output.csv} --out-md {output.markdown} "
         "--out-json {output.provenance} > {log} 2>&1"
-
-
-def forest_slice(target, study):
-    """What a forest plot depends on besides the claims: its study and whether the run is a smoke run."""
-    names = [e for e in claims_experiments_of(target) if exp(e)["study"] == study]
-    return {"study": study, "smoke": any(bool(exp(e).get("smoke", False)) for e in names)}
 
 
 rule figure_forest:
@@ -189,12 +146,12 @@ rule figure_forest:
             category="1 Claims",
             labels={"result": "forest plot of {study}"},
         ),
-    params:
-        job=lambda w: slice_arg(forest_slice(w.target, w.study)),
-    conda:
-        ENV
     log:
         f"{LOGS}/figures/{{target}}_forest_{{study}}.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg(forest_slice(w.target, w.study)),
     shell:
         "qgen figure forest --job {params.job} --inputs {input} --title {wildcards.target} --out {output} > {log} 2>&1"
 
@@ -211,28 +168,13 @@ rule claims_page:
             category="1 Claims",
             labels={"result": "claims page (every study)"},
         ),
-    conda:
-        ENV
     log:
         f"{LOGS}/claims/{{target}}_page.log",
+    conda:
+        ENV
     shell:
         "qgen page --markdown {input.markdown} --provenance {input.provenance} --title 'Claims: {wildcards.target}' "
         "--out {output} > {log} 2>&1"
-
-
-def claims_slice(target):
-    """What a claims report depends on: each experiment's study, stand-in, comparisons, smoke flag."""
-    out = {}
-    for experiment in claims_experiments_of(target):
-        e = exp(experiment)
-        out[experiment] = {
-            "study": e["study"],
-            "dataset": e.get("stands_for") or e["dataset"],
-            "stands_in_for": e.get("stands_for"),
-            "comparisons": e.get("comparisons"),
-            "smoke": bool(e.get("smoke", False)),
-        }
-    return {"experiments": out, "claims": config["claims"]}
 
 
 rule fid_vs_sample_size:
@@ -250,15 +192,15 @@ rule fid_vs_sample_size:
             subcategory="{experiment}",
             labels={"class": "{unit}"},
         ),
+    log:
+        f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{unit}}.log",
+    conda:
+        ENV
     params:
-        data_root=DATA,
+        data_root=data_root,
         job=lambda w: slice_arg(score_slice(config, w.experiment)),
         models=lambda w: " ".join(exp(w.experiment)["models"]),
         feature=lambda w: section(config, w.experiment, None, "scoring")["features"],
-    conda:
-        ENV
-    log:
-        f"{LOGS}/fid_vs_n/{{experiment}}_{{dataset}}_class{{unit}}.log",
     shell:
         "qgen fid-vs-n --job {params.job} --unit {wildcards.unit} --samples {input.samples} "
         "--labels {params.models} --data-root {params.data_root} --features {params.feature}={input.features} "
@@ -282,12 +224,12 @@ rule sweep_table:
             category="Tables",
             subcategory="{experiment}",
         ),
-    params:
-        job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
-    conda:
-        ENV
     log:
         f"{LOGS}/table/{{experiment}}_sweep.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
     shell:
         "qgen sweep-table --job {params.job} --scores {input} --out-csv {output.csv} --out-md {output.markdown} "
         "> {log} 2>&1"
@@ -302,12 +244,12 @@ rule figure_sweep:
             caption="../report/sweep.rst",
             category="Sweeps",
         ),
-    params:
-        job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
-    conda:
-        ENV
     log:
         f"{LOGS}/figures/{{experiment}}_sweep.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg(sweep_slice(config, w.experiment)),
     shell:
         "qgen figure sweep --job {params.job} --inputs {input} --title '{wildcards.experiment}' --out {output} "
         "> {log} 2>&1"

@@ -1,50 +1,17 @@
-def feature_file(name, dataset):
-    """Weights of a feature network: trained here (classifier) or fetched once (Inception)."""
-    if name == "classifier":
-        return f"{RESOURCES}/features/{dataset}/classifier.pt"
-    return f"{RESOURCES}/weights/{name}.pth"
-
-
-def scoring(wildcards):
-    return section(config, wildcards.experiment, wildcards.model, "scoring")
-
-
-def feature_inputs(wildcards):
-    s = scoring(wildcards)
-    names = {s["features"]} | ({s["paper_features"]} if "paper" in s["protocols"] else set())
-    return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
-
-
-def reference_feature_file(experiment, dataset, unit, model=None):
-    """The standard protocol's reference features: extracted once per unit, shared by all runs."""
-    s = section(config, experiment, model, "scoring")
-    return (
-        f"{RESOURCES}/reference_features/{dataset}/{s['features']}/"
-        f"{s['reference_split']}_{reference_name(experiment, unit)}.npz"
-    )
-
-
-def score_reference_inputs(wildcards):
-    if "standard" not in scoring(wildcards)["protocols"]:
-        return {}
-    w = wildcards
-    return {"reference_features": reference_feature_file(w.experiment, w.dataset, w.unit, w.model)}
-
-
 rule fetch_weights:
     output:
         f"{RESOURCES}/weights/{{feature}}.pth",
+    log:
+        f"{LOGS}/fetch_weights/{{feature}}.log",
+    cache: "omit-software"
+    conda:
+        ENV
     params:
         local=lambda w: (
             f"--local {shlex.quote(config['metrics']['weights'][w.feature])}"
             if config["metrics"]["weights"].get(w.feature)
             else ""
         ),
-    conda:
-        ENV
-    log:
-        f"{LOGS}/fetch_weights/{{feature}}.log",
-    cache: "omit-software"
     shell:
         "qgen fetch-weights --name {wildcards.feature} --out {output} {params.local} > {log} 2>&1"
 
@@ -54,14 +21,14 @@ rule train_feature_classifier:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         f"{RESOURCES}/features/{{dataset}}/classifier.pt",
-    params:
-        data_root=DATA,
-        epochs=config["metrics"]["classifier_epochs"],
-    threads: THREADS
-    conda:
-        ENV
     log:
         f"{LOGS}/train_feature_classifier/{{dataset}}.log",
+    conda:
+        ENV
+    threads: THREADS
+    params:
+        data_root=data_root,
+        epochs=config["metrics"]["classifier_epochs"],
     shell:
         "qgen train-features --dataset {wildcards.dataset} --data-root {params.data_root} "
         "--epochs {params.epochs} --out {output} --threads {threads} > {log} 2>&1"
@@ -73,18 +40,18 @@ rule reference_features:
         weights=lambda w: feature_file(w.feature, w.dataset),
     output:
         f"{RESOURCES}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.npz",
-    threads: THREADS
-    params:
-        data_root=DATA,
-    resources:
-        device=DEVICE,
-        gpu=GPUS,
-    conda:
-        ENV
     log:
         f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.log",
     benchmark:
         f"{LOGS}/benchmarks/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.tsv"
+    conda:
+        ENV
+    threads: THREADS
+    resources:
+        device=DEVICE,
+        gpu=GPUS,
+    params:
+        data_root=data_root,
     shell:
         "qgen reference-features --dataset {wildcards.dataset} --data-root {params.data_root} --split {wildcards.split} "
         "--reference {wildcards.ref} --features {wildcards.feature}={input.weights} --out {output} "
@@ -100,8 +67,18 @@ rule score:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         scores=f"{RUN}/scores.json",
+    log:
+        f"{LOGS}/score/{RUN_LOG}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
+    conda:
+        ENV
+    threads: THREADS
+    resources:
+        device=DEVICE,
+        gpu=GPUS,
     params:
-        data_root=DATA,
+        data_root=data_root,
         job=lambda w: slice_arg(score_slice(config, w.experiment, w.model)),
         features=lambda w, input: " ".join(
             f"--features {k.removeprefix('features_')}={v}" for k, v in input.items() if k.startswith("features_")
@@ -109,16 +86,6 @@ rule score:
         references=lambda w, input: (
             f"--reference-features {input.reference_features}" if "reference_features" in input.keys() else ""
         ),
-    threads: THREADS
-    resources:
-        device=DEVICE,
-        gpu=GPUS,
-    conda:
-        ENV
-    log:
-        f"{LOGS}/score/{RUN_LOG}.log",
-    benchmark:
-        f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
     shell:
         "qgen score --job {params.job} --unit {wildcards.unit} --train-record {input.train_record} "
         "--samples {input.samples} --data-root {params.data_root} {params.features} {params.references} "
