@@ -113,7 +113,10 @@ def train(
     drop_last = bool(cfg.get("drop_last", False)) and n >= batch_size
     steps_per_epoch = n // batch_size if drop_last else -(-n // batch_size)
     groups = family.optimiser_groups()
-    optimisers, schedulers = build_optimisers(groups, cfg, steps_per_epoch * cfg["epochs"])
+    # A group without trainable parameters (a router with a fixed complexity score) is
+    # evaluated and logged each step but never stepped.
+    stepped = {name: params for name, params in groups.items() if any(p.requires_grad for p in params)}
+    optimisers, schedulers = build_optimisers(stepped, cfg, steps_per_epoch * cfg["epochs"])
     ema = EMA(family, cfg["ema_decay"]) if cfg.get("ema_decay") is not None else None
     augment = RandomAffine.from_config(cfg.get("augment"))
     generator = torch.Generator().manual_seed(seed)
@@ -150,6 +153,9 @@ def train(
             row: dict[str, float] = {}
             for group, params in groups.items():
                 losses = family.losses(group, batch, generator)
+                if group not in optimisers:
+                    row.update(_loss_columns(group, losses, len(groups)))
+                    continue
                 optimiser = optimisers[group]
                 optimiser.zero_grad(set_to_none=True)
                 losses["loss"].backward()
