@@ -127,6 +127,12 @@ class Family(nn.Module, abc.ABC):
                 problems.append(f"{key + ': ' if key else ''}{err.message}")
         return problems
 
+    @classmethod
+    def uses_circuit(cls, settings: Mapping[str, Any]) -> bool:
+        """Whether a model with these settings simulates its ``quantum`` block's circuit (a
+        classical twin reads the block's sizes only)."""
+        return True
+
     def required(self, role: str) -> "Family":
         """The trained run given for ``role``."""
         return self._required[role]

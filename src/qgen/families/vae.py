@@ -106,6 +106,10 @@ class VAE(Family):
             )
         self.kl_weight = float(opts["kl_weight"])
 
+    @classmethod
+    def uses_circuit(cls, settings: Mapping[str, Any]) -> bool:
+        return settings.get("attention", "none") == "quantum"
+
     # ---------------------------------------------------------------- networks
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
