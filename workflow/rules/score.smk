@@ -12,7 +12,17 @@ def scoring(wildcards):
 def feature_inputs(wildcards):
     s = scoring(wildcards)
     names = {s["features"]} | ({s["paper_features"]} if "paper" in s["protocols"] else set())
+    if any(MEASURES.get(m).needs_classifier for m in measures_used(config, wildcards.experiment, wildcards.model)):
+        names.add("classifier")
     return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
+
+
+def measure_inputs(wildcards):
+    """What the run's measures read besides its samples: the trainer's other outputs."""
+    if not measures_used(config, wildcards.experiment, wildcards.model):
+        return {}
+    run = RUN.format(**dict(wildcards))
+    return {"model": f"{run}/model.pt", "epochs": f"{run}/epochs.csv", "losses": f"{run}/losses.csv"}
 
 
 def reference_feature_file(experiment, dataset, unit, model=None):
@@ -89,6 +99,7 @@ rule score:
     input:
         unpack(feature_inputs),
         unpack(score_reference_inputs),
+        unpack(measure_inputs),
         samples=f"{RUN}/samples.npz",
         train_record=f"{RUN}/train.json",
         prepared=f"{DATA}/{{dataset}}/prepared.json",
