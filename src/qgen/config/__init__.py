@@ -22,6 +22,8 @@ from qgen.config.resolve import (
     sample_slice,
     score_slice,
     section,
+    measures_used,
+    served_by,
     train_slice,
     trained_models,
     units,
@@ -38,7 +40,7 @@ def prepare_config(config: dict[str, Any], check: bool = True) -> dict[str, Any]
     validate_schema(config)
     if check:
         check_models(config)  # the sweep expansion builds models: their names must resolve first
-    expand_sweeps(config, same_settings=same_jobs)
+    expand_sweeps(config, same_settings=served_by)
     if check:
         validate_schema(config)  # the values a sweep set must be valid too
         check_semantics(config)
@@ -83,7 +85,9 @@ __all__ = [
     "prepare_config",
     "read_yaml",
     "resolved_model",
+    "measures_used",
     "same_jobs",
+    "served_by",
     "sample_slice",
     "schema_path",
     "score_slice",

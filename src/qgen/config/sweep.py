@@ -2,8 +2,13 @@
 
 One axis at a time around the experiment itself (the base): each value of each axis becomes
 ``<experiment>__<axis>-<value>``, a copy of the base with the axis' dotted key(s) set to that
-value. A value whose settings equal the base's is not duplicated: the base's runs serve it.
-Adding a value therefore adds exactly that experiment's jobs.
+value; an axis may name the ``models`` its members train (an ablation of one model inside a
+study's main experiment). A value whose jobs are the base's is not duplicated: the base's runs
+serve it. Adding a value therefore adds exactly that experiment's jobs.
+
+Recorded on the base: ``sweep_members`` (axis -> value label -> the experiment that serves it)
+and ``sweep_base`` (axis -> the base's own value label, where the base's config states it or a
+value is served by the base), so tables and claims can place every run on its axis.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ def expand_sweeps(config: dict[str, Any], same_settings: Any = None) -> dict[str
                 if name in experiments:
                     raise ConfigError(f"experiments.{base_name}.sweep.{axis}: experiment {name!r} already exists")
                 member = {k: copy.deepcopy(v) for k, v in base.items() if k != "sweep"}
+                if spec.get("models"):
+                    member["models"] = list(spec["models"])
                 for key in keys:
                     _set_dotted(member, key, value, f"experiments.{base_name}.sweep.{axis}")
                 member["sweep_of"] = {"experiment": base_name, "axis": axis, "value": value}
@@ -69,7 +76,31 @@ def expand_sweeps(config: dict[str, Any], same_settings: Any = None) -> dict[str
                 else:
                     axes[axis][value_label(value)] = name
         base["sweep_members"] = axes
+        base["sweep_base"] = _base_labels(base, axes, base_name)
     return config
+
+
+def _get_dotted(source: dict[str, Any], dotted: str) -> Any:
+    node: Any = source
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _base_labels(base: dict[str, Any], axes: dict[str, dict[str, str]], base_name: str) -> dict[str, str]:
+    """The base's own value on each axis: a value it serves, else what its config sets."""
+    out = {}
+    for axis, spec in base["sweep"].items():
+        served = [label for label, name in axes[axis].items() if name == base_name]
+        keys = [spec["set"]] if isinstance(spec["set"], str) else list(spec["set"])
+        stated = _get_dotted(base, keys[0])
+        if served:
+            out[axis] = served[0]
+        elif stated is not None and not isinstance(stated, (dict, list)):
+            out[axis] = value_label(stated)
+    return out
 
 
 def sweep_family(config: dict[str, Any], name: str) -> list[str]:
