@@ -42,10 +42,19 @@ def _power(row: Any) -> str:
     return "; ".join(parts) or "–"
 
 
+def _comparison(treatment: Any, baseline: Any) -> str:
+    """'t vs b'; one model alone (a part judged against bounds); 'all parts' for a claim across pairs."""
+    treatment = treatment if isinstance(treatment, str) else ""
+    baseline = baseline if isinstance(baseline, str) else ""
+    if not treatment and not baseline:
+        return "all parts"
+    return f"{treatment} vs {baseline}" if baseline else treatment
+
+
 def _claims_table(rows: pd.DataFrame) -> str:
     shown = pd.DataFrame({
         "claim": rows["claim"],
-        "comparison": rows["treatment"] + " vs " + rows["baseline"],
+        "comparison": [_comparison(t, b) for t, b in zip(rows["treatment"], rows["baseline"])],
         "statement": rows["statement"],
         "reading": [READINGS.get(r, "") if isinstance(r, str) else "all parts" for r in rows.get("reading", "")],
         "paper (b / t)": [f"{fmt(b)} / {fmt(t)}" for b, t in zip(rows["paper_baseline"], rows["paper_treatment"])],
@@ -57,6 +66,9 @@ def _claims_table(rows: pd.DataFrame) -> str:
         "verdict": [f"**{v}**" for v in rows["verdict"]],
         "power": [_power(r) for r in rows.itertuples()],
     })
+    claimed = rows["claimed"].fillna("") if "claimed" in rows else pd.Series("", index=rows.index)
+    if claimed.astype(bool).any():  # parts judged against a stated range or bound (S2)
+        shown.insert(3, "claimed", claimed.to_numpy())
     return markdown_table(shown)
 
 
@@ -104,6 +116,11 @@ def claims_markdown(
              "unit and model the paper's own effect would need"],
             level=3,
         ))
+        flagged = rows["descriptive"].fillna(False).astype(bool) if "descriptive" in rows else rows["run"] & False
+        descriptive = rows[flagged & run & (rows["variant"] == study.primary.name)]
+        if len(descriptive):
+            out.append(section("Descriptive parts (shown, not in the Holm family; unadjusted verdicts)",
+                               _claims_table(descriptive), level=3))
         not_run = rows[~run & rows["primary"].astype(bool)]
         if len(not_run):
             listed = ", ".join(dict.fromkeys(f"{r.claim} ({r.treatment} vs {r.baseline})" for r in not_run.itertuples()))
