@@ -9,6 +9,7 @@ from qgen.config import (
     classes,
     dumps_slice,
     figure_slice,
+    measures_used,
     prepare_config,
     resolved_model,
     sample_slice,
@@ -20,6 +21,9 @@ from qgen.config import (
     units,
 )
 from qgen.data import dataset_info
+from qgen.families import family_class
+from qgen.measures import MEASURES
+from qgen.studies import STUDIES
 from qgen.paths import RUN as RUN_PATTERN, reference_tag
 
 # A cluster job's own Snakemake (the SLURM executor runs it twice per job) gets the config the
@@ -56,6 +60,7 @@ wildcard_constraints:
     feature=r"[a-z_]+",
     split=r"[a-z]+",
     ref=r"class\d+|all|classes[\d\-]+",
+    axis=r"[A-Za-z0-9_]+",
 
 
 def slice_arg(slice_):
@@ -93,7 +98,41 @@ def required_runs(wildcards):
 
 
 def quantum_models(experiment):
-    return [m for m in exp(experiment)["models"] if resolved_model(config, experiment, m)["quantum"]]
+    """Models that simulate a circuit (a twin has a quantum block for its sizes only)."""
+    out = []
+    for m in exp(experiment)["models"]:
+        resolved = resolved_model(config, experiment, m)
+        if resolved["quantum"] and family_class(resolved["family"]).uses_circuit(resolved["settings"]):
+            out.append(m)
+    return out
+
+
+def table_pairs(experiment):
+    """The model pairs an experiment's tables compare: its own comparisons, else its study's,
+    those of its models only."""
+    e = exp(experiment)
+    pairs = e.get("comparisons") or STUDIES.get(e["study"]).comparisons
+    return [(a, b) for a, b in pairs if a in e["models"] and b in e["models"]]
+
+
+def interpolating_models(experiment):
+    """Models whose family encodes to and decodes from a latent space (latent interpolations)."""
+    return [m for m in exp(experiment)["models"]
+            if all(callable(getattr(family_class(resolved_model(config, experiment, m)["family"]), a, None))
+                   for a in ("encode", "decode"))]
+
+
+def interpolation_runs(experiment):
+    """The first unit's first-seed run of each interpolating model."""
+    e = exp(experiment)
+    unit = units(config, experiment)[0]
+    return [f"{RUN}/model.pt".format(experiment=experiment, dataset=e["dataset"], unit=unit, model=m, seed=e["seeds"][0])
+            for m in interpolating_models(experiment)]
+
+
+def routes(experiment):
+    """Whether a model of the experiment measures routing (the routing-curve figure)."""
+    return any("routing" in measures_used(config, experiment, m) for m in exp(experiment)["models"])
 
 
 def reference_name(experiment, unit):
@@ -120,6 +159,12 @@ def experiment_outputs(experiments):
         if quantum_models(experiment):
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
+        if interpolating_models(experiment):
+            outputs.append(f"{figures}/interpolations.png")
+        if routes(experiment):
+            outputs.append(f"{figures}/routing_curve.png")
+        for axis in e.get("sweep_members") or {}:
+            outputs += [f"{RESULTS}/{experiment}/tables/ablation_{axis}.md", f"{figures}/ablation_{axis}.png"]
     return outputs
 
 

@@ -19,12 +19,14 @@ rule table:
         ),
     params:
         paper=paper_table_arg,
+        study=lambda w: exp(w.experiment)["study"],
+        pairs=lambda w: " ".join(f"--pair {a},{b}" for a, b in table_pairs(w.experiment)),
         outdir=lambda w, output: str(Path(output.scores).parent),
     log:
         f"{LOGS}/table/{{experiment}}.log",
     shell:
-        "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} "
-        "--outdir {params.outdir} > {log} 2>&1"
+        "qgen table --experiment {wildcards.experiment} --study {params.study} --scores {input.scores} "
+        "{params.paper} {params.pairs} --outdir {params.outdir} > {log} 2>&1"
 
 
 def unit_samples(wildcards):
@@ -103,6 +105,85 @@ rule figure_circuit:
         "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"
 
 
+rule figure_interpolations:
+    input:
+        models=lambda w: interpolation_runs(w.experiment),
+        prepared=lambda w: f"{DATA}/{exp(w.experiment)['dataset']}/prepared.json",
+    output:
+        report(
+            f"{RESULTS}/{{experiment}}/figures/interpolations.png",
+            caption="../report/interpolations.rst",
+            category="Samples",
+            subcategory="{experiment}",
+        ),
+    params:
+        job=lambda w: slice_arg(figure_slice(config, w.experiment)),
+        models=lambda w: " ".join(interpolating_models(w.experiment)),
+        data_root=DATA,
+    log:
+        f"{LOGS}/figures/{{experiment}}_interpolations.log",
+    shell:
+        "qgen figure interpolations --job {params.job} --inputs {input.models} --labels {params.models} "
+        "--data-root {params.data_root} --title '{wildcards.experiment}: latent interpolations' --out {output} "
+        "> {log} 2>&1"
+
+
+rule figure_routing:
+    input:
+        f"{RESULTS}/{{experiment}}/tables/scores.csv",
+    output:
+        report(
+            f"{RESULTS}/{{experiment}}/figures/routing_curve.png",
+            caption="../report/routing.rst",
+            category="Routing",
+        ),
+    params:
+        study=lambda w: exp(w.experiment)["study"],
+    log:
+        f"{LOGS}/figures/{{experiment}}_routing_curve.log",
+    shell:
+        "qgen figure routing --inputs {input} --study {params.study} --title '{wildcards.experiment}' "
+        "--out {output} > {log} 2>&1"
+
+
+def ablation_inputs(wildcards):
+    """The scores of every experiment serving a value of the axis (the base's included)."""
+    served = exp(wildcards.experiment)["sweep_members"][wildcards.axis]
+    return [f"{RESULTS}/{name}/tables/scores.csv" for name in dict.fromkeys(served.values())]
+
+
+def ablation_slice(experiment, axis):
+    """What an ablation table depends on: what it shows, and where each experiment sits on the axis."""
+    e = exp(experiment)
+    family = dict.fromkeys(e["sweep_members"][axis].values())
+    return {
+        "figures": {"ablation_metrics": section(config, experiment, None, "figures")["ablation_metrics"]},
+        "experiments": {n: {"sweep_of": exp(n).get("sweep_of"), "sweep_base": exp(n).get("sweep_base")} for n in family},
+        "values": e["sweep"][axis]["values"],
+        "base": {axis: (e.get("sweep_base") or {}).get(axis)},
+    }
+
+
+rule ablation:
+    input:
+        ablation_inputs,
+    output:
+        csv=f"{RESULTS}/{{experiment}}/tables/ablation_{{axis}}.csv",
+        markdown=f"{RESULTS}/{{experiment}}/tables/ablation_{{axis}}.md",
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/ablation_{{axis}}.png",
+            caption="../report/ablation.rst",
+            category="Ablations",
+        ),
+    params:
+        job=lambda w: slice_arg(ablation_slice(w.experiment, w.axis)),
+    log:
+        f"{LOGS}/ablation/{{experiment}}_{{axis}}.log",
+    shell:
+        "qgen ablation --job {params.job} --scores {input} --axis {wildcards.axis} --title '{wildcards.experiment}' "
+        "--out-csv {output.csv} --out-md {output.markdown} --out-png {output.png} > {log} 2>&1"
+
+
 def claims_experiments(wildcards):
     """Each experiment of a target as EXPERIMENT=STUDY:DATASET (stands_for if it stands in)."""
     args = []
@@ -143,6 +224,8 @@ def claims_slice(target):
             "stands_in_for": e.get("stands_for"),
             "comparisons": e.get("comparisons"),
             "smoke": bool(e.get("smoke", False)),
+            "sweep_of": e.get("sweep_of"),
+            "sweep_base": e.get("sweep_base"),
         }
     return {"experiments": out, "claims": config["claims"]}
 
