@@ -77,8 +77,11 @@ def _compare(frame: pd.DataFrame, part: Any, pair: Sequence[str], direction: int
     record["stat_b"] = raw.get(treatment, np.nan)
     record["note"] = " ".join(x for x in (note, record.get("note", "")) if x)
     if not pair[0]:
-        record["estimand"] = f"expected {treatment} over training seeds (one unit)"
+        record["estimand"] = f"expected {'log ' if part.scale == 'log' else ''}{treatment} over training seeds (one unit)"
         record["method"] = "one-sample t over seeds"
+    elif part.scale == "log":
+        record["estimand"] = f"expected log ratio {treatment} / {pair[0]} over training seeds (shown as a ratio)"
+        record["method"] += " on log values"
     return record
 
 

@@ -189,6 +189,10 @@ def ablation(args: argparse.Namespace) -> None:
     job = json.loads(args.job)
     scores = axis_rows(pd.concat([read_scores(p) for p in args.scores], ignore_index=True), job["experiments"])
     rows = scores[scores["sweep_axis"] == args.axis]
+    # The axis' own models: those its members train (the base's other models sit at one value only).
+    members = rows[rows["experiment"].isin([n for n, e in job["experiments"].items() if e.get("sweep_of")])]
+    if len(members):
+        rows = rows[rows["model"].isin(set(members["model"]))]
     summary = []
     for wanted in job["figures"]["ablation_metrics"]:
         protocol, metric = wanted.split(":", 1)

@@ -81,7 +81,16 @@ def _estimands(rows: pd.DataFrame) -> list[str]:
                          f"{interval(r.secondary_estimate, r.secondary_low, r.secondary_high)}, "
                          f"p = {fmt(r.secondary_p, 3)}, {r.secondary_verdict}.")
         margin = ""
-        if np.isfinite(_value(r, "margin_low")):
+        kind = getattr(r, "kind", "difference")
+        if kind == "range":
+            margin = (f" Claimed range [{fmt(r.margin_low, 3)}, {fmt(r.margin_high, 3)}]: p(inside, two one-sided "
+                      f"tests) = {fmt(r.p_equivalence, 3)}, p(outside) = {fmt(r.p_value, 3)}.")
+        elif kind == "not_better":
+            m = _value(r, "margin_high")
+            stated = f"Margin {fmt(m, 3)}" if np.isfinite(m) else "No margin configured (0)"
+            margin = (f" {stated}: p(not better by the margin or more) = "
+                      f"{fmt(r.p_equivalence, 3)}, p(better) = {fmt(r.p_value, 3)}.")
+        elif np.isfinite(_value(r, "margin_low")):
             margin = f" Equivalence margin ({fmt(r.margin_low, 3)}, {fmt(r.margin_high, 3)}), TOST p = {fmt(r.p_equivalence, 3)}."
         out.append(f"**{r.claim}** ({r.treatment} vs {r.baseline}, {r.metric}): {r.estimand}. "
                    f"{r.method}.{margin}{secondary} {r.note}".strip())

@@ -168,12 +168,14 @@ def ablation_plot(summary: pd.DataFrame, path: Path, title: str, order: Sequence
     metrics = list(dict.fromkeys(summary["metric"]))
     fig, axes = plt.subplots(1, max(1, len(metrics)), figsize=(4.6 * max(1, len(metrics)), 3.8), squeeze=False)
     position = {label: i for i, label in enumerate(order)}
+    colours = {m: f"C{i}" for i, m in enumerate(sorted(set(summary["model"])))}  # one colour per model
     for ax, metric in zip(axes[0], metrics):
         for model, rows in summary[summary["metric"] == metric].groupby("model"):
             rows = rows.assign(_x=rows["value"].map(position)).sort_values("_x")
             low = (rows["mean"] - rows["low"]).clip(lower=0).fillna(0)
             high = (rows["high"] - rows["mean"]).clip(lower=0).fillna(0)
-            ax.errorbar(rows["_x"], rows["mean"], yerr=[low, high], marker="o", capsize=3, label=model)
+            ax.errorbar(rows["_x"], rows["mean"], yerr=[low, high], marker="o", capsize=3, label=model,
+                        color=colours[model])
         ax.set_xticks(range(len(order)), list(order))
         ax.set_title(metric, fontsize="small")
         ax.grid(alpha=0.3)
