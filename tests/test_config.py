@@ -43,7 +43,7 @@ def test_shipped_config_is_valid() -> None:
         (lambda c: c["defaults"]["training"].update(learning_rate=1.0), "learning_rate"),
         (lambda c: c["experiments"]["s1_mnist"].update(dataset="cifar10"), "cifar10"),
         (lambda c: c["experiments"]["s1_mnist"].update(classes=[0, 10]), "class 10"),
-        (lambda c: c["experiments"]["s1_mnist"].update(models=["quantum", "qgan"]), "qgan"),
+        (lambda c: c["experiments"]["s1_mnist"].update(models=["quantum", "qgan_v9"]), "qgan_v9"),
         (lambda c: c["experiments"]["s1_mnist"].update(preset="nope"), "nope"),
         (lambda c: c["experiments"]["s1_mnist"].update(study="s9"), "s9"),
         (lambda c: c["quantum"]["backend"].update(name="qiskit.aer"), "qiskit.aer"),

@@ -12,6 +12,12 @@ descriptive (unadjusted, and labelled so).
 Verdicts (qgen.stats.decisions): "holds" (significant in the claimed direction), "does not
 hold" (significant the other way), "no meaningful difference" (equivalent within the margin),
 "undecided" (the note says why), and "not run in this target".
+
+Beyond differences (S2): each part names its ``kind`` (qgen.claim_kinds: a range, "not
+better"), may name its own model pairs, read another protocol, compare one model's runs along
+an ablation axis (``versus``), judge log values, or be descriptive (outside the Holm family).
+A part whose numbers were made with another feature network than the claim's is "not
+comparable". The kind's verdict is taken after Holm has adjusted its two p-values.
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from qgen.stats import adjust_family, compare_pair
+from qgen.claim_kinds import KINDS
+from qgen.stats import adjust_family
 from qgen.stats.data import DuplicateScoresError
 from qgen.studies.base import ClaimPart, ProtocolVariant, Study
 
 SCORE_KEYS = ["experiment", "dataset", "unit", "model", "seed", "n_train", "protocol"]
 NOT_RUN = "not run in this target"
+NOT_COMPARABLE = "not comparable"
 RECORD_COLUMNS = {  # compare_pair's record -> the report's columns
     "stat_a": "our_baseline", "stat_b": "our_treatment", "estimate": "our_diff", "low": "ci_low",
     "high": "ci_high", "p": "p_value",
@@ -36,12 +44,21 @@ RECORD_COLUMNS = {  # compare_pair's record -> the report's columns
 __all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "per_unit_differences"]
 
 
+def _metric(variant: ProtocolVariant, part: ClaimPart) -> str:
+    """The score metric a part reads: the variant's for its logical metric, else the part's own."""
+    return variant.metrics.get(part.metric, part.metric)
+
+
 def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
-    metric = variant.metrics[part.metric]
-    rows = scores[(scores["protocol"] == variant.protocol) & (scores["dataset"] == part.dataset)
-                  & (scores["metric"] == metric) & scores["model"].isin(pair)]
+    column = part.versus
+    if column not in scores.columns:
+        return scores.iloc[0:0]
+    rows = scores[(scores["protocol"] == (part.protocol or variant.protocol)) & (scores["dataset"] == part.dataset)
+                  & (scores["metric"] == _metric(variant, part)) & scores[column].astype(str).isin([m for m in pair if m])]
     if part.rows is not None and len(rows):
         rows = rows[part.rows(rows)]
+    if column != "model":  # the pair names values of another column (an ablation axis)
+        rows = rows.assign(model=rows[column].astype(str))
     return rows
 
 
@@ -62,33 +79,40 @@ def evaluate_part(
 ) -> dict[str, Any]:
     """One report row: the part's estimate for treatment (``pair[1]``) against baseline (``pair[0]``)."""
     baseline, treatment = pair
-    metric = variant.metrics[part.metric]
+    metric = _metric(variant, part)
+    protocol = part.protocol or variant.protocol
     row: dict[str, Any] = dict(
-        claim=part.claim, variant=variant.name, primary=variant.primary, baseline=baseline, treatment=treatment,
+        claim=part.claim, variant=variant.name, primary=variant.primary and not part.descriptive,
+        descriptive=part.descriptive, kind=part.kind, claimed=part.claimed, baseline=baseline, treatment=treatment,
         statement=part.statement, dataset=part.dataset, metric=metric, statistic=part.statistic,
         rows=part.rows_label, run=True,
     )
     sub = _select(scores, variant, part, pair)
-    missing = [m for m in pair if m not in set(sub["model"])]
+    missing = [m for m in pair if m and m not in set(sub["model"])]
     if missing:
         row.update(run=False, verdict=NOT_RUN, note=(
-            f"{NOT_RUN}: no {variant.protocol}-protocol {metric} scores of {' and '.join(missing)} on "
+            f"{NOT_RUN}: no {protocol}-protocol {metric} scores of {' and '.join(missing)} on "
             f"{part.dataset}" + (f" ({part.rows_label})" if part.rows_label else "")))
         return row
     # Units are classes here (or a class at one training-set size): name them so in notes.
     frame = sub.rename(columns={"unit": "class"})
-    record = compare_pair(
-        frame, baseline, treatment, direction=part.direction, statistic=part.statistic, reading=part.reading,
-        paired=part.paired, unit=tuple("class" if k == "unit" else k for k in part.unit_keys),
+    record = KINDS.get(part.kind).evaluate(
+        frame, part, pair, unit=tuple("class" if k == "unit" else k for k in part.unit_keys),
         margin=_margin(part, metric, margins or {}), target=target, alpha=alpha,
     )
     row.update({k: v for k, v in record.items() if k not in ("a", "b")})
+    used = sorted(frame["features"].dropna().astype(str).unique()) if "features" in frame else []
+    if part.features and used and used != [part.features]:
+        row.update(verdict=NOT_COMPARABLE, verdict_unadjusted=NOT_COMPARABLE, decidable=False, p=np.nan,
+                   p_equivalence=np.nan, note=f"{NOT_COMPARABLE}: ours are {', '.join(used)} features, the "
+                   f"claim's numbers {part.features}; shown side by side only. " + str(row.get("note", "")))
     return row
 
 
-def _combine(claim: str, statement: str, parts: list[dict]) -> dict:
+def _combine(claim: str, statement: str, parts: list[dict], across_pairs: bool = False) -> dict:
     """A claim made of parts holds when every part holds; it fails when any part fails or shows
-    no meaningful difference."""
+    no meaningful difference. ``across_pairs``: the parts name their own model pairs, so the
+    claim spans them all (shown without one pair)."""
     verdicts = [p["verdict"] for p in parts]
     if all(v == "holds" for v in verdicts):
         combined = "holds"
@@ -99,12 +123,15 @@ def _combine(claim: str, statement: str, parts: list[dict]) -> dict:
     else:
         combined = "undecided"
     first = parts[0]
+    label = (lambda p: f"{p['claim']} ({p['treatment']} vs {p['baseline'] or 'bounds'}) {p['verdict']}") \
+        if across_pairs else (lambda p: f"{p['claim']} {p['verdict']}")
     return dict(
-        claim=claim, variant=first["variant"], primary=first["primary"], baseline=first["baseline"],
-        treatment=first["treatment"], statement=statement, dataset=first["dataset"],
-        metric="+".join(p["metric"] for p in parts), statistic="all parts", rows=first["rows"],
+        claim=claim, variant=first["variant"], primary=first["primary"],
+        baseline="" if across_pairs else first["baseline"], treatment="" if across_pairs else first["treatment"],
+        statement=statement, dataset=first["dataset"], kind="combined", descriptive=False,
+        metric="+".join(dict.fromkeys(p["metric"] for p in parts)), statistic="all parts", rows=first["rows"],
         run=any(p["run"] for p in parts), verdict=combined,
-        note="; ".join(f"{p['claim']} {p['verdict']}" for p in parts) + ".",
+        note="; ".join(label(p) for p in parts) + ".",
     )
 
 
@@ -148,31 +175,53 @@ def evaluate_claims(
     variants = sorted(study.variants, key=lambda v: not v.primary)
     published = study.paper_values(Path(paper_dir)) if paper_dir is not None else {}
     default_pair = tuple(study.comparisons[0])
+
+    def part_pairs(part: ClaimPart) -> list[tuple[str, str]]:
+        return [tuple(p) for p in part.pairs] if part.pairs is not None else pairs
+
     rows = []
     for variant in variants:
         for pair in pairs:
             for part in study.parts:
+                if part.pairs is not None:
+                    continue
                 paper = published.get(part.claim) if pair == default_pair else None
+                rows.append(evaluate_part(s, variant, part, pair, margins, _target(part, paper), alpha))
+                rows[-1]["paper_baseline"], rows[-1]["paper_treatment"] = paper or (np.nan, np.nan)
+        for part in [p for p in study.parts if p.pairs is not None]:
+            for pair in part_pairs(part):
+                paper = published.get((part.claim, *pair))
                 rows.append(evaluate_part(s, variant, part, pair, margins, _target(part, paper), alpha))
                 rows[-1]["paper_baseline"], rows[-1]["paper_treatment"] = paper or (np.nan, np.nan)
     family = [i for i, r in enumerate(rows) if r["primary"] and r["run"]]
     for i, adjusted in zip(family, adjust_family([rows[i] for i in family], alpha)):
+        adjusted["verdict"] = KINDS.get(adjusted.get("kind", "difference")).verdict(
+            adjusted, adjusted["p_holm"], adjusted["p_equivalence_holm"], alpha)
+        if rows[i].get("verdict") == NOT_COMPARABLE:
+            adjusted["verdict"] = NOT_COMPARABLE
         rows[i] = adjusted
     for r in rows:
         if r["run"] and not r["primary"]:
             r["verdict"] = r["verdict_unadjusted"]
-    by_key = {(r["variant"], r["baseline"], r["treatment"], r["claim"]): r for r in rows}
+    parts_by_id = {p.claim: p for p in study.parts}
     for variant in variants:
-        for baseline, treatment in pairs:
-            for claim, (statement, ids) in study.combined.items():
-                parts = [by_key[(variant.name, baseline, treatment, i)] for i in ids]
-                rows.append(_combine(claim, statement, parts))
+        for claim, (statement, ids) in study.combined.items():
+            if all(parts_by_id[i].pairs is None for i in ids):
+                for baseline, treatment in pairs:
+                    found = [r for i in ids for r in rows if (r["variant"], r["baseline"], r["treatment"], r["claim"])
+                             == (variant.name, baseline, treatment, i)]
+                    rows.append(_combine(claim, statement, found))
+            else:
+                found = [r for i in ids for r in rows if r["variant"] == variant.name and r["claim"] == i]
+                rows.append(_combine(claim, statement, found, across_pairs=True))
     out = pd.DataFrame(rows).rename(columns=RECORD_COLUMNS)
     order = {c: i for i, c in enumerate(claim_order(study))}
+    pair_order = list(dict.fromkeys([("", ""), *pairs, *[tuple(p) for part in study.parts for p in part_pairs(part)]]))
     out = out.assign(_v=out["variant"].map({v.name: i for i, v in enumerate(variants)}),
-                     _p=[pairs.index((b, t)) for b, t in zip(out["baseline"], out["treatment"])],
-                     _c=out["claim"].map(order))
-    out = out.sort_values(["_v", "_p", "_c"]).drop(columns=["_v", "_p", "_c"]).reset_index(drop=True)
+                     _p=[pair_order.index((b, t)) for b, t in zip(out["baseline"], out["treatment"])],
+                     _c=out["claim"].map(order), _i=range(len(out)))
+    keys = ["_v", "_c", "_i"] if study.row_order == "claim" else ["_v", "_p", "_c"]
+    out = out.sort_values(keys, kind="stable").drop(columns=["_v", "_p", "_c", "_i"]).reset_index(drop=True)
     out["paper_diff"] = out["paper_treatment"] - out["paper_baseline"]
     out.insert(0, "study", study.name)
     return out

@@ -48,11 +48,13 @@ def standard_protocol(
     features: str,
     seed: int,
     real_features: np.ndarray | None = None,
+    nearest: bool = True,
 ) -> list[Score]:
     """Many samples against held-out images of the same class.
 
     ``real_features``: the references' features, when already extracted (they are shared by
-    every model and seed of a class, so the pipeline extracts them once).
+    every model and seed of a class, so the pipeline extracts them once). ``nearest``: also the
+    nearest-real SSIM (exhaustive over the references: N x M SSIMs).
     """
     extra = {"features": features, "n_generated": len(generated), "n_real": len(references)}
     real_f = extract_features(extractor, references) if real_features is None else real_features
@@ -69,8 +71,9 @@ def standard_protocol(
         for name, value in prdc_from_features(real_f, fake_f, nearest_k=k).items():
             scores.append(_score("standard", name, value, nearest_k=k, **extra))
     scores.append(_score("standard", "ssim_random", ssim_random_pairs(generated, references, seed=seed).mean(), **extra))
-    best, _ = ssim_nearest(generated, references)
-    scores.append(_score("standard", "ssim_nearest", best.mean(), **extra))
+    if nearest:
+        best, _ = ssim_nearest(generated, references)
+        scores.append(_score("standard", "ssim_nearest", best.mean(), **extra))
     return scores
 
 
@@ -127,5 +130,6 @@ def score_run(
             keep = np.random.default_rng(seed).choice(len(refs), scoring["n_real"], replace=False)
             refs, ref_f = refs[keep], (ref_f[keep] if ref_f is not None else None)
         log(f"standard protocol: {len(generated)} samples against {len(refs)} held-out images of classes {list(classes)}")
-        scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed, ref_f)
+        scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed, ref_f,
+                                    nearest=scoring.get("ssim_nearest", True))
     return scores

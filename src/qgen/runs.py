@@ -71,3 +71,17 @@ def load_run(path: Path, device: str | torch.device = "cpu") -> tuple[Family, di
     """The trained family saved at ``path`` and its record."""
     record = read_record(path)
     return family_from_record(record, device), record
+
+
+def record_with_backend(record: Mapping[str, Any], backend: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a run record whose circuits (its own and its required runs') run on ``backend``
+    ({name, options}); the weights are unchanged, so the same trained model loads on it."""
+    import copy
+
+    out = copy.copy(dict(record))
+    job = copy.deepcopy(dict(record["job"]))
+    if job["model"].get("quantum"):
+        job["model"]["quantum"]["backend"] = {"name": backend["name"], "options": dict(backend.get("options") or {})}
+    out["job"] = job
+    out["required"] = {role: record_with_backend(sub, backend) for role, sub in (record.get("required") or {}).items()}
+    return out

@@ -12,6 +12,7 @@ from qgen.config import (
     dumps_slice,
     figure_slice,
     is_swept,
+    measures_used,
     prepare_config,
     resolved_model,
     sample_slice,
@@ -25,6 +26,9 @@ from qgen.config import (
     units,
 )
 from qgen.data import dataset_info
+from qgen.families import family_class
+from qgen.measures import MEASURES
+from qgen.studies import STUDIES
 from qgen.paths import RUN as RUN_PATTERN, reference_tag
 
 # A cluster job's own Snakemake (the SLURM executor runs it twice per job) gets the config the
@@ -65,6 +69,7 @@ wildcard_constraints:
     ref=r"class\d+|all|classes[\d\-]+",
     target=r"[A-Za-z0-9_.\-]+",
     study=r"[A-Za-z0-9_\-]+",
+    axis=r"[A-Za-z0-9_]+",
 
 
 def slice_arg(slice_):
@@ -111,6 +116,41 @@ def claims_experiments_of(target):
     return [e for e in target_experiments(config, target) if exp(e).get("claims", True)]
 
 
+def table_pairs(experiment):
+    """The model pairs an experiment's tables compare: its own comparisons, else its study's,
+    those of its models only."""
+    e = exp(experiment)
+    pairs = e.get("comparisons") or STUDIES.get(e["study"]).comparisons
+    return [(a, b) for a, b in pairs if a in e["models"] and b in e["models"]]
+
+
+def interpolating_models(experiment):
+    """Models whose family encodes to and decodes from a latent space (latent interpolations)."""
+    return [
+        m
+        for m in exp(experiment)["models"]
+        if all(
+            callable(getattr(family_class(resolved_model(config, experiment, m)["family"]), a, None))
+            for a in ("encode", "decode")
+        )
+    ]
+
+
+def interpolation_runs(experiment):
+    """The first unit's first-seed run of each interpolating model."""
+    e = exp(experiment)
+    unit = units(config, experiment)[0]
+    return [
+        f"{RUN}/model.pt".format(experiment=experiment, dataset=e["dataset"], unit=unit, model=m, seed=e["seeds"][0])
+        for m in interpolating_models(experiment)
+    ]
+
+
+def routes(experiment):
+    """Whether a model of the experiment measures routing (the routing-curve figure)."""
+    return any("routing" in measures_used(config, experiment, m) for m in exp(experiment)["models"])
+
+
 def reference_name(experiment, unit):
     e = exp(experiment)
     return reference_tag(unit, classes(config, experiment), dataset_info(e["dataset"]).n_classes)
@@ -138,6 +178,12 @@ def experiment_outputs(experiments):
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
         if is_swept(config, experiment):
             outputs += [f"{RESULTS}/{experiment}/tables/sweep.md", f"{figures}/sweep.png"]
+        if interpolating_models(experiment):
+            outputs.append(f"{figures}/interpolations.png")
+        if routes(experiment):
+            outputs.append(f"{figures}/routing_curve.png")
+        for axis in e.get("sweep_members") or {}:
+            outputs += [f"{RESULTS}/{experiment}/tables/ablation_{axis}.md", f"{figures}/ablation_{axis}.png"]
     return outputs
 
 
@@ -183,7 +229,17 @@ def scoring(wildcards):
 def feature_inputs(wildcards):
     s = scoring(wildcards)
     names = {s["features"]} | ({s["paper_features"]} if "paper" in s["protocols"] else set())
+    if any(MEASURES.get(m).needs_classifier for m in measures_used(config, wildcards.experiment, wildcards.model)):
+        names.add("classifier")
     return {f"features_{n}": feature_file(n, wildcards.dataset) for n in sorted(names)}
+
+
+def measure_inputs(wildcards):
+    """What the run's measures read besides its samples: the trainer's other outputs."""
+    if not measures_used(config, wildcards.experiment, wildcards.model):
+        return {}
+    run = RUN.format(**dict(wildcards))
+    return {"model": f"{run}/model.pt", "epochs": f"{run}/epochs.csv", "losses": f"{run}/losses.csv"}
 
 
 def reference_feature_file(experiment, dataset, unit, model=None):
@@ -203,11 +259,6 @@ def score_reference_inputs(wildcards):
 
 
 # --- tables, figures and claims ---
-
-
-def pair_args(wildcards):
-    """The model pairs the table compares: the experiment's comparisons (or its study's)."""
-    return " ".join(f"--pair {a},{b}" for a, b in comparisons(config, wildcards.experiment))
 
 
 def paper_table_arg(wildcards):
@@ -259,5 +310,27 @@ def claims_slice(target):
             "stands_in_for": e.get("stands_for"),
             "comparisons": e.get("comparisons"),
             "smoke": bool(e.get("smoke", False)),
+            "sweep_of": e.get("sweep_of"),
+            "sweep_base": e.get("sweep_base"),
         }
     return {"experiments": out, "claims": config["claims"]}
+
+
+def ablation_inputs(wildcards):
+    """The scores of every experiment serving a value of the axis (the base's included)."""
+    served = exp(wildcards.experiment)["sweep_members"][wildcards.axis]
+    return [f"{RESULTS}/{name}/tables/scores.csv" for name in dict.fromkeys(served.values())]
+
+
+def ablation_slice(experiment, axis):
+    """What an ablation table depends on: what it shows, and where each experiment sits on the axis."""
+    e = exp(experiment)
+    family = dict.fromkeys(e["sweep_members"][axis].values())
+    return {
+        "figures": {"ablation_metrics": section(config, experiment, None, "figures")["ablation_metrics"]},
+        "experiments": {
+            n: {"sweep_of": exp(n).get("sweep_of"), "sweep_base": exp(n).get("sweep_base")} for n in family
+        },
+        "values": e["sweep"][axis]["values"],
+        "base": {axis: (e.get("sweep_base") or {}).get(axis)},
+    }

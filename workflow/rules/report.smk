@@ -18,11 +18,12 @@ rule table:
         ENV
     params:
         paper=paper_table_arg,
-        pairs=pair_args,
+        study=lambda w: exp(w.experiment)["study"],
+        pairs=lambda w: " ".join(f"--pair {a},{b}" for a, b in table_pairs(w.experiment)),
         outdir=lambda w, output: str(Path(output.scores).parent),
     shell:
-        "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} {params.pairs} "
-        "--outdir {params.outdir} > {log} 2>&1"
+        "qgen table --experiment {wildcards.experiment} --study {params.study} --scores {input.scores} "
+        "{params.paper} {params.pairs} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule figure_samples:
@@ -112,6 +113,73 @@ rule figure_circuit:
         job=lambda w: slice_arg({"quantum": resolved_model(config, w.experiment, w.model)["quantum"]}),
     shell:
         "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"
+
+
+rule figure_interpolations:
+    input:
+        models=lambda w: interpolation_runs(w.experiment),
+        prepared=lambda w: f"{DATA}/{exp(w.experiment)['dataset']}/prepared.json",
+    output:
+        report(
+            f"{RESULTS}/{{experiment}}/figures/interpolations.png",
+            caption="../report/interpolations.rst",
+            category="3 Samples",
+            subcategory="{experiment}",
+        ),
+    log:
+        f"{LOGS}/figures/{{experiment}}_interpolations.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg(figure_slice(config, w.experiment)),
+        models=lambda w: " ".join(interpolating_models(w.experiment)),
+        data_root=data_root,
+    shell:
+        "qgen figure interpolations --job {params.job} --inputs {input.models} --labels {params.models} "
+        "--data-root {params.data_root} --title '{wildcards.experiment}: latent interpolations' --out {output} "
+        "> {log} 2>&1"
+
+
+rule figure_routing:
+    input:
+        f"{RESULTS}/{{experiment}}/tables/scores.csv",
+    output:
+        report(
+            f"{RESULTS}/{{experiment}}/figures/routing_curve.png",
+            caption="../report/routing.rst",
+            category="7 Routing",
+        ),
+    log:
+        f"{LOGS}/figures/{{experiment}}_routing_curve.log",
+    conda:
+        ENV
+    params:
+        study=lambda w: exp(w.experiment)["study"],
+    shell:
+        "qgen figure routing --inputs {input} --study {params.study} --title '{wildcards.experiment}' "
+        "--out {output} > {log} 2>&1"
+
+
+rule ablation:
+    input:
+        ablation_inputs,
+    output:
+        csv=f"{RESULTS}/{{experiment}}/tables/ablation_{{axis}}.csv",
+        markdown=f"{RESULTS}/{{experiment}}/tables/ablation_{{axis}}.md",
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/ablation_{{axis}}.png",
+            caption="../report/ablation.rst",
+            category="8 Ablations",
+        ),
+    log:
+        f"{LOGS}/ablation/{{experiment}}_{{axis}}.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg(ablation_slice(w.experiment, w.axis)),
+    shell:
+        "qgen ablation --job {params.job} --scores {input} --axis {wildcards.axis} --title '{wildcards.experiment}' "
+        "--out-csv {output.csv} --out-md {output.markdown} --out-png {output.png} > {log} 2>&1"
 
 
 rule claims:
@@ -221,7 +289,7 @@ rule sweep_table:
         markdown=report(
             f"{RESULTS}/{{experiment}}/tables/sweep.md",
             caption="../report/sweep.rst",
-            category="Tables",
+            category="2 Tables",
             subcategory="{experiment}",
         ),
     log:
@@ -242,7 +310,7 @@ rule figure_sweep:
         report(
             f"{RESULTS}/{{experiment}}/figures/sweep.png",
             caption="../report/sweep.rst",
-            category="Sweeps",
+            category="8 Ablations",
         ),
     log:
         f"{LOGS}/figures/{{experiment}}_sweep.log",

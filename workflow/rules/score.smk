@@ -62,6 +62,7 @@ rule score:
     input:
         unpack(feature_inputs),
         unpack(score_reference_inputs),
+        unpack(measure_inputs),
         samples=f"{RUN}/samples.npz",
         train_record=f"{RUN}/train.json",
         prepared=f"{DATA}/{{dataset}}/prepared.json",

@@ -58,6 +58,15 @@ def score(args: argparse.Namespace) -> None:
     scores = score_run(job["scoring"], job["dataset"], classes, seed, generated, Path(args.data_root),
                        {k: Path(v) for k, v in weights.items()}, device=args.device,
                        reference_features=Path(args.reference_features) if args.reference_features else None)
+    if job.get("measures"):
+        from qgen.measures import MeasureContext, run_measures
+
+        context = MeasureContext(
+            dataset=job["dataset"], classes=classes, unit=args.unit, seed=seed, data_root=Path(args.data_root),
+            run_dir=Path(args.train_record).parent, train_record=trained, samples=generated,
+            feature_weights={k: Path(v) for k, v in weights.items()}, device=args.device,
+        )
+        scores += run_measures(job["measures"], context)
     run = {
         "experiment": job["experiment"], "dataset": job["dataset"], "unit": args.unit,
         "model": train_job["model"]["name"], "seed": seed,

@@ -26,6 +26,8 @@ from qgen.config.resolve import (
     score_slice,
     section,
     sweep_slice,
+    measures_used,
+    served_by,
     train_slice,
     trained_models,
     units,
@@ -42,7 +44,7 @@ def prepare_config(config: dict[str, Any], check: bool = True) -> dict[str, Any]
     validate_schema(config)
     if check:
         check_models(config)  # the sweep expansion builds models: their names must resolve first
-    expand_sweeps(config, same_settings=same_jobs)
+    expand_sweeps(config, same_settings=served_by)
     if check:
         validate_schema(config)  # the values a sweep set must be valid too
         check_semantics(config)
@@ -91,7 +93,9 @@ __all__ = [
     "prepare_config",
     "read_yaml",
     "resolved_model",
+    "measures_used",
     "same_jobs",
+    "served_by",
     "sample_slice",
     "schema_path",
     "score_slice",

@@ -1,7 +1,7 @@
 """From a validated config to what each job needs: settings, resolved models, job slices.
 
 Settings of model ``m`` in experiment ``e``, section ``s`` (training, diffusion, sampling,
-scoring, figures), from least to most specific:
+scoring, figures, measures), from least to most specific:
 ``defaults.s < models.m.s < preset.s < preset.models.m.s < e.s < e.model_settings.m.s``.
 The family options and the quantum block of ``m`` merge the same way (model entry, preset,
 experiment), and the quantum block's backend defaults to the top-level ``quantum.backend``.
@@ -18,7 +18,7 @@ from typing import Any
 
 from qgen.config.loading import ConfigError, deep_merge
 
-SECTIONS = ("training", "diffusion", "sampling", "scoring", "figures")
+SECTIONS = ("training", "diffusion", "sampling", "scoring", "figures", "measures")
 # Keys of a model entry that are not the family's own options.
 ENVELOPE = ("family", "description", "quantum", "requires", *SECTIONS)
 
@@ -142,16 +142,29 @@ def sample_slice(config: dict[str, Any], experiment_name: str, model: str) -> di
 
 
 def score_slice(config: dict[str, Any], experiment_name: str, model: str | None = None) -> dict[str, Any]:
-    """What a scoring job depends on besides its samples: the data and the scoring settings."""
+    """What a scoring job depends on besides its samples: the data, the scoring settings, and
+    the measures it runs (``measures.use`` with only those measures' settings; absent when the
+    model uses none, so a study without measures keeps its slices)."""
+    from qgen.measures import measure_slice
+
     exp = experiment(config, experiment_name)
     train_on_all = exp.get("train_on", "class") == "all"
-    return {
+    out = {
         "experiment": experiment_name,
         "dataset": exp["dataset"],
         # A class unit names its class; only a unit of all classes needs the list.
         "classes": classes(config, experiment_name) if train_on_all else None,
         "scoring": section(config, experiment_name, model, "scoring"),
     }
+    measures = measure_slice(section(config, experiment_name, model, "measures")) if model else {"use": []}
+    if measures["use"]:
+        out["measures"] = measures
+    return out
+
+
+def measures_used(config: dict[str, Any], experiment_name: str, model: str) -> list[str]:
+    """The measures a model's score job runs (``measures.use``)."""
+    return list(section(config, experiment_name, model, "measures").get("use") or [])
 
 
 def figure_slice(config: dict[str, Any], experiment_name: str) -> dict[str, Any]:
@@ -222,3 +235,27 @@ def same_jobs(config: dict[str, Any], a: str, b: str) -> bool:
         return dumps_slice({"slices": slices, "ident": ident})
 
     return key(a) == key(b)
+
+
+def served_by(config: dict[str, Any], base: str, member: str) -> bool:
+    """Would every job of experiment ``member`` be a job of ``base`` (apart from the name)?
+
+    True when the member's models are among the base's and each of them (and what it
+    requires) trains, samples and scores with the same slice in both: then the base's runs
+    serve the member. A sweep member with all the base's models is served exactly when the two
+    run identical jobs (:func:`same_jobs`)."""
+    b, m = experiment(config, base), experiment(config, member)
+    if not set(m["models"]) <= set(b["models"]):
+        return False
+    if any(b.get(k) != m.get(k) for k in ("dataset", "train_on", "classes", "seeds")):
+        return False
+    if not set(trained_models(config, member)) <= set(trained_models(config, base)):
+        return False
+
+    def slices(name: str) -> str:
+        out = [{**train_slice(config, name, x), "experiment": None} for x in trained_models(config, member)]
+        out += [sample_slice(config, name, x) for x in m["models"]]
+        out += [{**score_slice(config, name, x), "experiment": None} for x in m["models"]]
+        return dumps_slice(out)
+
+    return slices(base) == slices(member)

@@ -101,8 +101,26 @@ def check_semantics(config: dict[str, Any]) -> None:
             if resolved["quantum"] is None and _needs_quantum(resolved):
                 raise ConfigError(f"{where}: model {model!r} uses a quantum layer but has no quantum block "
                                   f"(models.{model}.quantum: {{circuit, circuit_params}})")
+        _check_measures(config, exp_name)
         _check_sample_counts(config, exp_name)
     check_targets(config)
+
+
+def _check_measures(config: dict[str, Any], exp_name: str) -> None:
+    """Each model's measures exist and can measure its family (a VAE cannot route)."""
+    from qgen.config.resolve import measures_used
+    from qgen.families import FAMILIES
+    from qgen.measures import MEASURES
+
+    for model in config["experiments"][exp_name]["models"]:
+        family = FAMILIES.get(resolved_model(config, exp_name, model)["family"])
+        for name in measures_used(config, exp_name, model):
+            where = f"experiments.{exp_name}: model {model!r} measures.use"
+            _known("measure", name, MEASURES, where)
+            problem = MEASURES.get(name).applies(family)
+            if problem:
+                raise ConfigError(f"{where}: measure {name!r} cannot measure it: {problem}. "
+                                  f"Fix: drop {name!r} from that model's measures.use.")
 
 
 def _needs_quantum(resolved: dict[str, Any]) -> bool:

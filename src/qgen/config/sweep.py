@@ -2,10 +2,16 @@
 
 ``sweep``: one axis at a time around the experiment itself (the base): each value of each axis
 becomes ``<experiment>__<axis>-<value>``, a copy of the base with the axis' dotted key(s) set to
-that value. ``grid``: the axes crossed, each combination becoming
+that value; an axis may name the ``models`` its members train (an ablation of one model inside a
+study's main experiment). ``grid``: the axes crossed, each combination becoming
 ``<experiment>__<axis1>-<v1>__<axis2>-<v2>...`` (S1's noise source x schedule x time-step
-sampling). A member whose settings equal the base's is not duplicated: the base's runs serve it.
+sampling). A member whose jobs are the base's is not duplicated: the base's runs serve it.
 Adding a value therefore adds exactly its experiments' jobs.
+
+Recorded on the base: ``sweep_members`` (axis -> value label -> the experiment that serves it),
+``grid_members`` (combination label -> experiment) and ``sweep_base`` (axis -> the base's own
+value label, where the base's config states it or a value is served by the base), so tables and
+claims can place every run on its axis.
 """
 
 from __future__ import annotations
@@ -62,6 +68,8 @@ def expand_sweeps(config: dict[str, Any], same_settings: Any = None) -> dict[str
                 if name in experiments:
                     raise ConfigError(f"experiments.{base_name}.sweep.{axis}: experiment {name!r} already exists")
                 member = {k: copy.deepcopy(v) for k, v in base.items() if k not in EXPANDED_KEYS}
+                if spec.get("models"):
+                    member["models"] = list(spec["models"])
                 for key in keys:
                     _set_dotted(member, key, value, f"experiments.{base_name}.sweep.{axis}")
                 member["sweep_of"] = {"experiment": base_name, "axis": axis, "value": value}
@@ -72,13 +80,14 @@ def expand_sweeps(config: dict[str, Any], same_settings: Any = None) -> dict[str
                 else:
                     axes[axis][value_label(value)] = name
         base["sweep_members"] = axes
+        base["sweep_base"] = _base_labels(base, axes, base_name)
     for base_name in [n for n, e in experiments.items() if e.get("grid") and "grid_members" not in e]:
         _expand_grid(config, base_name, same_settings)
     return config
 
 
 # Keys a member does not inherit (it would expand again).
-EXPANDED_KEYS = ("sweep", "sweep_members", "grid", "grid_members")
+EXPANDED_KEYS = ("sweep", "sweep_members", "sweep_base", "grid", "grid_members")
 
 
 def _axis_keys(spec: dict[str, Any]) -> list[str]:
@@ -145,6 +154,20 @@ def axis_assignments(config: dict[str, Any], name: str) -> dict[str, dict[str, A
     for member in (base.get("grid_members") or {}).values():
         if member != name:
             out[member] = {**defaults, **config["experiments"][member]["sweep_of"]["grid"]}
+    return out
+
+
+def _base_labels(base: dict[str, Any], axes: dict[str, dict[str, str]], base_name: str) -> dict[str, str]:
+    """The base's own value on each axis: a value it serves, else what its config sets."""
+    out = {}
+    for axis, spec in base["sweep"].items():
+        served = [label for label, name in axes[axis].items() if name == base_name]
+        keys = [spec["set"]] if isinstance(spec["set"], str) else list(spec["set"])
+        stated = _get_dotted(base, keys[0])
+        if served:
+            out[axis] = served[0]
+        elif stated is not None and not isinstance(stated, (dict, list)):
+            out[axis] = value_label(stated)
     return out
 
 

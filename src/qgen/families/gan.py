@@ -112,6 +112,10 @@ class GAN(Family):
         if opts["noise_map"] != "none":  # built last: the shared networks start alike
             self.noise_map = NoiseMap(self.noise_dim, build_core(opts["noise_map"], quantum), opts["latent_norm"])
 
+    @classmethod
+    def runs_circuit(cls, settings: Mapping[str, Any], quantum: Mapping[str, Any] | None) -> bool:
+        return bool(quantum) and settings.get("noise_map", "none") == "quantum"
+
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Noise (B, noise_dim) -> images in [-1, 1], through the noise map where there is one."""
         return self.generator(noise if self.noise_map is None else self.noise_map(noise))

@@ -106,6 +106,10 @@ class VAE(Family):
             )
         self.kl_weight = float(opts["kl_weight"])
 
+    @classmethod
+    def runs_circuit(cls, settings: Mapping[str, Any], quantum: Mapping[str, Any] | None) -> bool:
+        return bool(quantum) and settings.get("attention", "none") == "quantum"
+
     # ---------------------------------------------------------------- networks
 
     def features(self, images: torch.Tensor) -> torch.Tensor:

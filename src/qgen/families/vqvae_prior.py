@@ -79,6 +79,17 @@ class VQVAEPrior(Family):
         codes = self.pixelcnn.sample(n, tuple(self.vqvae.code_shape), rng, self.options["temperature"], progress)
         return self.vqvae.decode_codes(codes)
 
+    # The VQ-VAE as a whole model (autoencoder + prior): its reconstructions and codebook use
+    # are the frozen VQ-VAE's, so the measurements of this run report them.
+    @torch.no_grad()
+    def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] -> the VQ-VAE's reconstructions through its code map."""
+        return self.vqvae.reconstruct(images)
+
+    def codebook_usage(self, images: torch.Tensor, batch_size: int = 256) -> dict[str, float]:
+        """The VQ-VAE's codebook use over these images (see VQVAE.codebook_usage)."""
+        return self.vqvae.codebook_usage(images, batch_size)
+
     def parameter_blocks(self) -> dict[str, int]:
         """Trainable parameters of the prior (the frozen VQ-VAE's are not counted)."""
         return {"pixelcnn": count_parameters(self.pixelcnn), "total": count_parameters(self)}

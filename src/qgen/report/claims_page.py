@@ -54,6 +54,15 @@ def _verdict(row: Any) -> str:
     return f"**{row.verdict}**"
 
 
+def _comparison(treatment: Any, baseline: Any) -> str:
+    """'t vs b'; one model alone (a part judged against bounds); 'all parts' for a claim across pairs."""
+    treatment = treatment if isinstance(treatment, str) else ""
+    baseline = baseline if isinstance(baseline, str) else ""
+    if not treatment and not baseline:
+        return "all parts"
+    return f"{treatment} vs {baseline}" if baseline else treatment
+
+
 def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected: bool = True) -> str:
     """One row per claim part and comparison, each combined claim after its parts.
 
@@ -69,7 +78,7 @@ def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected
         combined = r.statistic == COMBINED
         cells = {
             "claim": f"**{r.claim}**" if combined else r.claim,
-            "comparison": f"{r.treatment} vs {r.baseline}",
+            "comparison": _comparison(r.treatment, r.baseline),
             "statement": r.statement,
             "metric": ("parts: " + r.note.rstrip(".")) if combined else metric_label(r.metric, r.statistic),
             f"paper ({b} / {t})": "" if combined else _pair(r, "paper"),
@@ -82,8 +91,14 @@ def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected
             cells.pop("comparison")
             if _is_ratio(r) and not combined:
                 cells[effect] = _effect(r) + " (ratio)"
+        claimed = getattr(r, "claimed", "")
+        if isinstance(claimed, str) and claimed:  # a part judged against a stated range or bound (S2)
+            cells = {**dict(list(cells.items())[:3]), "claimed": claimed, **dict(list(cells.items())[3:])}
         out.append(cells)
-    return markdown_table(pd.DataFrame(out))
+    table = pd.DataFrame(out)
+    if "claimed" in table:
+        table["claimed"] = table["claimed"].fillna("")
+    return markdown_table(table)
 
 
 def not_run_line(rows: pd.DataFrame, combined: Mapping[str, tuple[str, Sequence[str]]]) -> str:
@@ -117,10 +132,19 @@ def _estimand_lines(rows: pd.DataFrame) -> list[str]:
                          f"{interval(r.secondary_estimate, r.secondary_low, r.secondary_high)}, "
                          f"p = {fmt(r.secondary_p, 3)}, {r.secondary_verdict}.")
         margin = ""
-        if np.isfinite(_value(r, "margin_low")):
+        kind = getattr(r, "kind", "difference")
+        if kind == "range":
+            margin = (f" Claimed range [{fmt(r.margin_low, 3)}, {fmt(r.margin_high, 3)}]: p(inside, two one-sided "
+                      f"tests) = {fmt(r.p_equivalence, 3)}, p(outside) = {fmt(r.p_value, 3)}.")
+        elif kind == "not_better":
+            m = _value(r, "margin_high")
+            stated = f"Margin {fmt(m, 3)}" if np.isfinite(m) else "No margin configured (0)"
+            margin = (f" {stated}: p(not better by the margin or more) = "
+                      f"{fmt(r.p_equivalence, 3)}, p(better) = {fmt(r.p_value, 3)}.")
+        elif np.isfinite(_value(r, "margin_low")):
             margin = (f" Equivalence margin ({fmt(r.margin_low, 3)}, {fmt(r.margin_high, 3)}), "
                       f"TOST p = {fmt(r.p_equivalence, 3)}.")
-        out.append(f"**{r.claim}** ({r.treatment} vs {r.baseline}, {r.metric}, p = {fmt(_value(r, 'p_value'), 3)} "
+        out.append(f"**{r.claim}** ({_comparison(r.treatment, r.baseline)}, {r.metric}, p = {fmt(_value(r, 'p_value'), 3)} "
                    f"before Holm): {r.estimand}. {r.method}.{margin}{secondary} Power: {_power(r)}. {r.note}".strip())
     return out
 
@@ -165,9 +189,9 @@ def per_class_table(detail: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> s
 def _order(rows: pd.DataFrame) -> pd.DataFrame:
     """Claim by claim (in the engine's order), comparisons together."""
     claims = {c: i for i, c in enumerate(dict.fromkeys(rows["claim"]))}
-    pairs = list(dict.fromkeys(zip(rows["baseline"], rows["treatment"])))
-    keyed = rows.assign(_c=rows["claim"].map(claims),
-                        _p=[pairs.index(p) for p in zip(rows["baseline"], rows["treatment"])])
+    labels = [_comparison(t, b) for t, b in zip(rows["treatment"], rows["baseline"])]  # NaN-safe keys
+    pairs = {label: i for i, label in enumerate(dict.fromkeys(labels))}
+    keyed = rows.assign(_c=rows["claim"].map(claims), _p=[pairs[label] for label in labels])
     return keyed.sort_values(["_c", "_p"], kind="stable").drop(columns=["_c", "_p"])
 
 
@@ -202,6 +226,11 @@ def study_section(ctx: Mapping[str, Any], rows: pd.DataFrame, alpha: float) -> l
     if len(shown):
         out.append(section("Estimands, tests and power (primary protocol)",
                            "\n".join(f"- {e}" for e in _estimand_lines(shown)), level=3))
+    flagged = rows["descriptive"].fillna(False).astype(bool) if "descriptive" in rows else rows["verdict"].isna()
+    descriptive = _order(rows[flagged & run & (rows["variant"] == study.primary.name)])
+    if len(descriptive):
+        out.append(section("Descriptive parts (shown, not in the Holm family; uncorrected p)",
+                           claims_table(descriptive, pairs, corrected=False), level=3))
     detail = ctx.get("per_class")
     if detail is not None and len(detail):
         out.append(section("Per-class detail (primary protocol)", per_class_table(detail, pairs),

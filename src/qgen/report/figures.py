@@ -3,7 +3,8 @@
 Every figure function builds a matplotlib Figure inside :func:`qgen.report.style.figure_style`
 and returns it, so tests can read what a figure says; :func:`save_figure` writes it with its
 provenance. Training diagnostics are in :mod:`qgen.report.training_figures`, the forest plot of
-the claims in :mod:`qgen.report.forest`.
+the claims in :mod:`qgen.report.forest`. S2's latent interpolations, routing curve and
+ablation plots are here too.
 """
 
 from __future__ import annotations
@@ -114,6 +115,85 @@ def sample_comparison(sets: Sequence[SampleSet], title: str, n_show: int = 16) -
         fig.suptitle(f"{title}: first {min(n_show, min(len(s.images) for s in sets))} samples of each model")
         fig.tight_layout()
     return fig
+
+
+def interpolations(rows: Mapping[str, np.ndarray], path: Path, title: str) -> None:
+    """Each model's decoded latent interpolation between two held-out images (uint8 N, H, W, C)."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(1.1 * max(len(v) for v in rows.values()), 1.4 * len(rows)),
+                             squeeze=False)
+    for ax, (model, images) in zip(axes[:, 0], rows.items()):
+        grid = image_grid(images, ncols=len(images))
+        ax.imshow(grid.squeeze(-1) if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=255)
+        ax.set_ylabel(model, rotation=0, ha="right", va="center", fontsize="small")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    save_figure(fig, path)
+
+
+def routing_curve(curve: pd.DataFrame, path: Path, title: str, mark: Mapping[str, float] | None = None) -> None:
+    """Quality (routed / all-quantum) against cost (routed / all-quantum wall time), one point per
+    share routed to the quantum model, mean and 95% interval over seeds; the paper's point marked.
+    ``curve``: rows of metric (quality_ssim, cost, cost_report_setup, routed_share) x share x seed."""
+    from qgen.stats import mean_ci
+
+    costs = [c for c in ("cost", "cost_report_setup") if c in set(curve["metric"]) and curve.loc[
+        curve["metric"] == c, "value"].notna().any()]
+    fig, axes = plt.subplots(1, len(costs), figsize=(5.2 * len(costs), 4.2), squeeze=False)
+    for ax, cost in zip(axes[0], costs):
+        for model, rows in curve.groupby("model"):
+            stats = {}
+            for metric in ("quality_ssim", cost, "routed_share"):
+                per = rows[rows["metric"] == metric].groupby("share")["value"].apply(lambda v: mean_ci(v.to_numpy()))
+                stats[metric] = per
+            shares = sorted(stats["quality_ssim"].index)
+            x = np.array([stats[cost][s].estimate for s in shares])
+            y = np.array([stats["quality_ssim"][s].estimate for s in shares])
+            xerr = np.array([[max(0.0, stats[cost][s].estimate - stats[cost][s].low) if np.isfinite(stats[cost][s].low)
+                              else 0.0 for s in shares],
+                             [max(0.0, stats[cost][s].high - stats[cost][s].estimate) if np.isfinite(stats[cost][s].high)
+                              else 0.0 for s in shares]])
+            yerr = np.array([[max(0.0, stats["quality_ssim"][s].estimate - stats["quality_ssim"][s].low)
+                              if np.isfinite(stats["quality_ssim"][s].low) else 0.0 for s in shares],
+                             [max(0.0, stats["quality_ssim"][s].high - stats["quality_ssim"][s].estimate)
+                              if np.isfinite(stats["quality_ssim"][s].high) else 0.0 for s in shares]])
+            ax.errorbar(x, y, xerr=xerr, yerr=yerr, marker="o", capsize=2, label=model)
+            for s, xi, yi in zip(shares, x, y):
+                ax.annotate(f"{stats['routed_share'][s].estimate:.0%}", (xi, yi), fontsize="x-small",
+                            textcoords="offset points", xytext=(4, -8))
+        if mark:
+            ax.plot([mark["cost"]], [mark["quality_ssim"]], marker="*", markersize=14, color="crimson", linestyle="",
+                    label=f"report: {mark['routed_share']:.0%} routed, {mark['quality_ssim']:.0%} quality, "
+                          f"{mark['cost']:.0%} cost")
+        ax.set_xlabel(f"{cost}: wall time relative to all-quantum" + (" (report's simulator)" if "report" in cost else ""))
+        ax.set_ylabel("reconstruction SSIM relative to all-quantum")
+        ax.legend(fontsize="x-small")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{title}: routing quality against cost (labels: share routed to quantum)")
+    save_figure(fig, path)
+
+
+def ablation_plot(summary: pd.DataFrame, path: Path, title: str, order: Sequence[str]) -> None:
+    """One panel per metric: mean and 95% interval over seeds against the axis' values, per model.
+    ``summary``: rows of metric, model, value (axis label), mean, low, high, n_seeds."""
+    metrics = list(dict.fromkeys(summary["metric"]))
+    fig, axes = plt.subplots(1, max(1, len(metrics)), figsize=(4.6 * max(1, len(metrics)), 3.8), squeeze=False)
+    position = {label: i for i, label in enumerate(order)}
+    colours = model_colours(sorted(set(summary["model"])))  # one colour per model role, as everywhere
+    for ax, metric in zip(axes[0], metrics):
+        for model, rows in summary[summary["metric"] == metric].groupby("model"):
+            rows = rows.assign(_x=rows["value"].map(position)).sort_values("_x")
+            low = (rows["mean"] - rows["low"]).clip(lower=0).fillna(0)
+            high = (rows["high"] - rows["mean"]).clip(lower=0).fillna(0)
+            ax.errorbar(rows["_x"], rows["mean"], yerr=[low, high], marker="o", capsize=3, label=model,
+                        color=colours[model])
+        ax.set_xticks(range(len(order)), list(order))
+        ax.set_title(metric, fontsize="small")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small")
+    fig.suptitle(f"{title} (mean and 95% interval over seeds)")
+    fig.tight_layout()
+    save_figure(fig, path)
 
 
 def circuit_diagram(circuit: str, circuit_params: dict, path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
+from qgen.paper import paper_per_class
 from qgen.registry import Registry
 
 RowFilter = Callable[[pd.DataFrame], pd.Series]
@@ -28,6 +29,22 @@ class ClaimPart:
     seeds), "random" (classes as a draw), "single" (one unit, e.g. one model on all classes).
     ``paired``: the two models share what a seed draws (data order, noise), so seeds pair.
     ``unit_keys``: the columns that make a unit (C5: a class at one training-set size).
+
+    Beyond a difference of means or spreads (S2):
+    ``kind``: how the part is judged (qgen.claim_kinds: "difference", "range", "not_better").
+    ``pairs``: the (baseline, treatment) pairs this part is about; None: the comparisons of
+    the study or experiment. A baseline "" makes a one-model part (its values against bounds).
+    ``protocol``: read the metric from this protocol instead of the variant's (a training
+    measure in a study whose primary protocol scores images).
+    ``versus``: the column whose values the pair names ("model"; "sweep_label" compares one
+    model's runs at two values of an ablation axis).
+    ``scale``: "log" judges log values and shows ratios (times, variances).
+    ``bounds``: the claimed range of a "range" part, in the value's units (ratios for log).
+    ``better``: the metric's good direction for "not_better" (-1: lower is better, as FID).
+    ``descriptive``: shown, never part of the Holm family (the verdict is unadjusted).
+    ``features``: the feature network the claim's numbers were made with; scores made with
+    another are "not comparable" (FIDs from a classifier against published Inception FIDs).
+    ``claimed``: how the paper states the part, shown in the report.
     """
 
     claim: str
@@ -41,6 +58,16 @@ class ClaimPart:
     reading: str = "fixed"
     paired: bool = True
     unit_keys: tuple[str, ...] = ("unit",)
+    kind: str = "difference"
+    pairs: tuple[tuple[str, str], ...] | None = None
+    protocol: str | None = None
+    versus: str = "model"
+    scale: str = "difference"
+    bounds: tuple[float, float] | None = None
+    better: int = 0
+    descriptive: bool = False
+    features: str | None = None
+    claimed: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,17 @@ class Study:
     paper_values: Callable[[Path], dict[str, tuple[float, float]]] = lambda paper_dir: {}
     # Notes the report prints under the claims (e.g. what the paper does not give).
     notes: tuple[str, ...] = ()
+    # Report rows grouped by comparison pair first (S1) or by claim first ("claim": S2, whose
+    # parts each name their own pairs).
+    row_order: str = "pair"
+    # The paper's per-unit numbers as a tidy metric/model/class/value table for the generic
+    # tables (None: the paper's table has another shape, see paper_comparison).
+    paper_per_unit: Callable[[Path], pd.DataFrame | None] = paper_per_class
+    # Extra Markdown for an experiment's table page: the paper's table with our numbers beside
+    # it, from the experiment's tidy scores and the paper's CSV.
+    paper_comparison: Callable[[pd.DataFrame, Path | None], str] | None = None
+    # Marks for figures, by figure name (e.g. the report's point on the routing curve).
+    figure_marks: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @property
     def primary(self) -> ProtocolVariant:

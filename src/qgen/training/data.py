@@ -37,6 +37,10 @@ def training_data(job: Mapping[str, Any], unit: str, data_root: Path, seed: int 
                        n_per_class=training.get("n_train_per_class"), seed=data_seed)
     data = TrainingData(to_model_tensor(train.images), torch.as_tensor(train.labels), data_spec(job["dataset"]))
     if training.get("validation_split"):
+        # validation_n: the first N held-out images (file order), so validation stays cheap
+        # on a small machine; the same images every epoch and for every model.
         held_out = load_split(job["dataset"], data_root, training["validation_split"], classes=classes)
-        data.val_images, data.val_labels = to_model_tensor(held_out.images), torch.as_tensor(held_out.labels)
+        keep = slice(None, training.get("validation_n"))
+        data.val_images = to_model_tensor(held_out.images[keep])
+        data.val_labels = torch.as_tensor(held_out.labels[keep])
     return data

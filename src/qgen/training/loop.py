@@ -120,7 +120,10 @@ def train(
     total_steps = cfg.get("steps") or steps_per_epoch * cfg["epochs"]
     n_epochs = -(-total_steps // steps_per_epoch)
     groups = family.optimiser_groups()
-    optimisers, schedulers = build_optimisers(groups, cfg, total_steps)
+    # A group without trainable parameters (a router with a fixed complexity score) is
+    # evaluated and logged each step but never stepped.
+    stepped = {name: params for name, params in groups.items() if any(p.requires_grad for p in params)}
+    optimisers, schedulers = build_optimisers(stepped, cfg, total_steps)
     ema = EMA(family, cfg["ema_decay"]) if cfg.get("ema_decay") is not None else None
     augment = RandomAffine.from_config(cfg.get("augment"))
     generator = torch.Generator().manual_seed(seed)
@@ -159,6 +162,9 @@ def train(
             row: dict[str, float] = {}
             for group, params in groups.items():
                 losses = family.losses(group, batch, generator)
+                if group not in optimisers:
+                    row.update(_loss_columns(group, losses, len(groups)))
+                    continue
                 optimiser = optimisers[group]
                 optimiser.zero_grad(set_to_none=True)
                 losses["loss"].backward()
