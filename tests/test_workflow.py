@@ -214,3 +214,29 @@ def test_the_workflow_passes_snakemakes_linter() -> None:
     done = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     assert done.returncode == 0 and "Lints for" not in output, output[-3000:]
+
+
+def test_a_second_checkout_takes_feature_networks_and_reference_features_from_the_cache(tmp_path: Path) -> None:
+    """Snakemake's between-workflow cache (--cache, SNAKEMAKE_OUTPUT_CACHE): what every checkout
+    computes alike (the feature classifier, reference features) is computed once and reused."""
+    import hashlib
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    wanted = ["resources/features/digits/classifier.pt", "resources/reference_features/digits/classifier/test_all.npz"]
+    env = {"SNAKEMAKE_OUTPUT_CACHE": str(cache)}
+    first, second = tmp_path / "checkout1", tmp_path / "checkout2"
+    runs = [snakemake(w, "--cores", "2", *wanted, "--cache", env=env)  # --cache takes rule names after it
+            for w in (first, second)]
+    assert (first / "logs" / "train_feature_classifier" / "digits.log").stat().st_size > 0
+    # The second checkout ran neither job (their logs stay empty): both outputs came from the cache.
+    said = runs[1].stdout + runs[1].stderr
+    for name in wanted:
+        assert f"output file {name} from cache" in said, said[-2000:]
+    assert (second / "logs" / "train_feature_classifier" / "digits.log").stat().st_size == 0
+    for name in wanted:
+        digest = [hashlib.md5((w / name).read_bytes()).hexdigest() for w in (first, second)]
+        assert digest[0] == digest[1], name
+    # A different dataset is a different cache entry (Snakemake does not hash wildcards: cache_key).
+    dry = snakemake(second, "-n", "--cores", "2", "resources/features/fashion_mnist/classifier.pt", "--cache", env=env)
+    assert "train_feature_classifier" in planned_jobs(dry.stdout)

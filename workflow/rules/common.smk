@@ -207,6 +207,12 @@ def target_outputs(target):
     return outputs + claims + list(forest_plots(target).values())
 
 
+def cache_key(wildcards):
+    """What Snakemake's between-workflow cache must tell apart: it hashes a cached job's params,
+    shell command and upstream jobs, not its wildcards (without this, digits and MNIST collide)."""
+    return dict(wildcards.items())
+
+
 def data_root(wildcards, input):
     """The prepared-data folder, from the job's own prepared.json (no hard-coded prefix)."""
     return str(Path(input.prepared).parent.parent)

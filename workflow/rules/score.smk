@@ -7,6 +7,7 @@ rule fetch_weights:
     conda:
         ENV
     params:
+        key=cache_key,
         local=lambda w: (
             f"--local {shlex.quote(config['metrics']['weights'][w.feature])}"
             if config["metrics"]["weights"].get(w.feature)
@@ -23,10 +24,12 @@ rule train_feature_classifier:
         f"{RESOURCES}/features/{{dataset}}/classifier.pt",
     log:
         f"{LOGS}/train_feature_classifier/{{dataset}}.log",
+    cache: "omit-software"
     conda:
         ENV
     threads: THREADS
     params:
+        key=cache_key,
         data_root=data_root,
         epochs=config["metrics"]["classifier_epochs"],
     shell:
@@ -42,8 +45,7 @@ rule reference_features:
         f"{RESOURCES}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.npz",
     log:
         f"{LOGS}/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.log",
-    benchmark:
-        f"{LOGS}/benchmarks/reference_features/{{dataset}}/{{feature}}/{{split}}_{{ref}}.tsv"
+    cache: "omit-software"
     conda:
         ENV
     threads: THREADS
@@ -51,6 +53,7 @@ rule reference_features:
         device=DEVICE,
         gpu=GPUS,
     params:
+        key=cache_key,
         data_root=data_root,
     shell:
         "qgen reference-features --dataset {wildcards.dataset} --data-root {params.data_root} --split {wildcards.split} "
