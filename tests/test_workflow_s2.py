@@ -58,7 +58,8 @@ def test_an_added_ablation_value_schedules_only_its_jobs(tmp_path: Path) -> None
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--cores", "1", "quickstart_s2", configs=(trimmed, more)).stdout)
     assert jobs == {"train": 1, "sample": 1, "score": 1, "table": 1, "figure_samples": 1, "figure_losses": 1,
                     "figure_quantum_grads": 1, "figure_circuit": 1, "figure_interpolations": 1, "ablation": 1,
-                    "claims": 1, "quickstart_s2": 1}
+                    "sweep_table": 1, "figure_sweep": 1,  # the swept experiment's summary gains the member
+                    "claims": 1, "figure_forest": 1, "claims_page": 1, "quickstart_s2": 1}
 
 
 @pytest.mark.slow

@@ -143,6 +143,13 @@ def axis_assignments(config: dict[str, Any], name: str) -> dict[str, dict[str, A
         head, _, rest = key.partition(".")
         if head in SECTIONS and rest:
             return _get_dotted(section(config, name, None, head), rest)
+        if head == "model_settings" and "." in rest:  # one model's setting: as the model resolves it
+            from qgen.config.resolve import resolved_model
+
+            model, _, inner = rest.partition(".")
+            resolved = resolved_model(config, name, model)
+            value = _get_dotted({**resolved["settings"], "quantum": resolved["quantum"] or {}}, inner)
+            return value if value is not None else _get_dotted(base, key)
         return _get_dotted(base, key)
 
     defaults = {axis: base_value(spec) for axis, spec in specs.items()}

@@ -48,7 +48,9 @@ def ordered_settings(job: Mapping[str, Any]) -> list[str]:
     members as expanded."""
     axes, members = list(job["axes"]), job["members"]
     axis = numeric_axis(job)
-    assignments = sorted(members.values(), key=lambda a: a[axis]) if axis else list(members.values())
+    # A base whose value the config leaves to a default (None) goes first.
+    assignments = (sorted(members.values(), key=lambda a: (a[axis] is not None, a[axis] or 0)) if axis
+                   else list(members.values()))
     return list(dict.fromkeys(setting_label(a, axes) for a in assignments))
 
 
