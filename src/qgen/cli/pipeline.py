@@ -16,6 +16,17 @@ def validate(args: argparse.Namespace) -> None:
           f"targets: {', '.join(config['targets'])})")
 
 
+def config_docs(args: argparse.Namespace) -> None:
+    from qgen.atomic import atomic_write_text
+    from qgen.config.docs import config_reference
+
+    text = config_reference()
+    if args.out:
+        atomic_write_text(Path(args.out), text)
+    else:
+        print(text, end="")
+
+
 def prepare(args: argparse.Namespace) -> None:
     from qgen.data import prepare_dataset
     from qgen.fetch import resolve_mirror
@@ -68,6 +79,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate-config", help="check config file(s) against the schema, registries and datasets")
     p.add_argument("config", nargs="+", help="config YAML file(s), later ones overriding earlier ones")
     p.set_defaults(handler=validate)
+
+    p = sub.add_parser("config-docs", help="the config reference (config/README.md) as Markdown, from the schema")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the Markdown to FILE (e.g. config/README.md) instead of printing it")
+    p.set_defaults(handler=config_docs)
 
     p = sub.add_parser("prepare-data", help="download (or copy from a mirror), verify, standardise a dataset")
     p.add_argument("--dataset", required=True, help="a dataset name of qgen.data")
