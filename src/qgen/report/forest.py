@@ -67,8 +67,15 @@ class ForestRow:
         return 1.0 if self.scale == "ratio" else 0.0
 
     def comparison(self) -> str:
+        if not self.baseline:  # one model judged against a stated value or range (S2)
+            return self.treatment
         sign = "/" if self.scale == "ratio" else "\u2212"
         return f"{self.treatment} {sign} {self.baseline}"
+
+
+def _name(value: Any) -> str:
+    """A model name, or "" where the row has none (NaN: one model alone, or a claim across pairs)."""
+    return value if isinstance(value, str) else ""
 
 
 def _float(value: Any) -> float:
@@ -91,9 +98,10 @@ def primary_rows(claims: pd.DataFrame, study: str) -> pd.DataFrame:
     """The primary protocol's rows of one study, in the report's order (claim, then comparison)."""
     rows = claims[(claims["study"] == study) & claims["primary"].astype(bool)].copy()
     claim_order = {c: i for i, c in enumerate(dict.fromkeys(rows["claim"]))}
-    pairs = list(dict.fromkeys(zip(rows["baseline"], rows["treatment"])))
+    labels = [(_name(b), _name(t)) for b, t in zip(rows["baseline"], rows["treatment"])]  # NaN-safe keys
+    order = {label: i for i, label in enumerate(dict.fromkeys(labels))}
     rows["_c"] = rows["claim"].map(claim_order)
-    rows["_p"] = [pairs.index(p) for p in zip(rows["baseline"], rows["treatment"])]
+    rows["_p"] = [order[label] for label in labels]
     return rows.sort_values(["_c", "_p"], kind="stable").drop(columns=["_c", "_p"])
 
 
@@ -106,11 +114,11 @@ def forest_rows(claims: pd.DataFrame, study: str) -> tuple[list[ForestRow], list
         if r.statistic == "all parts":
             continue
         if r.verdict == NOT_RUN:
-            not_run.append((r.claim, f"{r.treatment} vs {r.baseline}"))
+            not_run.append((r.claim, " vs ".join(n for n in (_name(r.treatment), _name(r.baseline)) if n)))
             continue
         scale = "ratio" if (getattr(r, "scale", "") == "ratio" or r.statistic == "spread") else "difference"
         drawn.append(ForestRow(
-            claim=r.claim, baseline=r.baseline, treatment=r.treatment,
+            claim=r.claim, baseline=_name(r.baseline), treatment=_name(r.treatment),
             metric=metric_label(r.metric, r.statistic), scale=scale,
             estimate=_float(r.our_diff), low=_float(r.ci_low), high=_float(r.ci_high),
             paper=_paper_effect(r, scale),
@@ -119,7 +127,7 @@ def forest_rows(claims: pd.DataFrame, study: str) -> tuple[list[ForestRow], list
             margin_low=_float(getattr(r, "margin_low", math.nan)),
             margin_high=_float(getattr(r, "margin_high", math.nan)),
         ))
-    pairs = set(p for _, p in not_run) | {f"{r.treatment} vs {r.baseline}" for r in drawn}
+    pairs = set(p for _, p in not_run) | {" vs ".join(n for n in (r.treatment, r.baseline) if n) for r in drawn}
     grouped: dict[str, list[str]] = {}
     for claim, pair in not_run:
         grouped.setdefault(claim, []).append(pair)
@@ -159,11 +167,12 @@ def _draw_row(ax: plt.Axes, row: ForestRow) -> None:
     if row.direction:
         start, stop = (row.null, hi) if row.direction > 0 else (lo, row.null)
         ax.add_patch(Rectangle((start, -1), stop - start, 2, facecolor="#E8F3EA", edgecolor="none", zorder=0))
-    if np.isfinite(row.margin_low) and np.isfinite(row.margin_high):
-        ax.add_patch(Rectangle((row.margin_low, -0.45), row.margin_high - row.margin_low, 0.9, facecolor="none",
+    if not (np.isnan(row.margin_low) or np.isnan(row.margin_high)):  # a one-sided range runs to the edge
+        m_low, m_high = max(row.margin_low, lo), min(row.margin_high, hi)
+        ax.add_patch(Rectangle((m_low, -0.45), max(m_high - m_low, 0.0), 0.9, facecolor="none",
                                edgecolor=MARGIN_COLOUR, hatch="////", linewidth=0.0, zorder=1))
     ax.axvline(row.null, color="#444444", linewidth=1.0, zorder=1)
-    colour = model_colour(row.baseline)
+    colour = model_colour(row.baseline or row.treatment)
     if np.isfinite(row.low) and np.isfinite(row.high):
         ax.plot([max(row.low, lo), min(row.high, hi)], [0, 0], color=colour, linewidth=2.2, solid_capstyle="butt",
                 zorder=3)
@@ -213,7 +222,8 @@ def forest_plot(
 ) -> tuple[plt.Figure, list[ForestRow]]:
     """The study's forest plot and the rows it draws (see the module's docstring)."""
     rows, not_run = forest_rows(claims, study)
-    verdicts = {(r.claim, r.baseline, r.treatment): r.verdict for r in primary_rows(claims, study).itertuples()}
+    verdicts = {(r.claim, _name(r.baseline), _name(r.treatment)): r.verdict
+                for r in primary_rows(claims, study).itertuples()}
     pairs = list(dict.fromkeys((r.baseline, r.treatment) for r in rows))
     # A combined claim's header (its verdict per comparison) goes above its first drawn part.
     headers: dict[int, tuple[str, str, list[tuple[str, str]]]] = {}
@@ -222,6 +232,8 @@ def forest_plot(
         if first is not None:
             said = [(f"{name} vs {b}" if len(pairs) > 1 else name, verdicts[(name, b, t)])
                     for b, t in pairs if (name, b, t) in verdicts]
+            if (name, "", "") in verdicts:  # one verdict across every comparison (S2)
+                said = [(name, verdicts[(name, "", "")])]
             headers[first] = (name, textwrap.shorten(statement, 78, placeholder="..."), said)
     legend_rows = -(-(len(pairs) + 4) // 4)
     top = 0.85 + 0.2 * legend_rows + (0.2 if warning else 0.0)
@@ -277,7 +289,8 @@ def _legend(fig: plt.Figure, width: float, height: float, start: float, pairs: S
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], color=model_colour(b), marker="o", linewidth=2.2, label=f"ours, {t} vs {b}, 95% interval")
+        Line2D([], [], color=model_colour(b or t), marker="o", linewidth=2.2,
+               label=f"ours, {t} vs {b}, 95% interval" if b else f"ours, {t}, 95% interval")
         for b, t in pairs
     ] + [
         Line2D([], [], color=PAPER_COLOUR, marker="D", markerfacecolor="none", linestyle="none",
