@@ -255,9 +255,12 @@ def per_unit_differences(
         s[col] = s[col].str.lower()
     variant = study.primary
     rows = []
-    for baseline, treatment in [tuple(p) for p in (comparisons or study.comparisons)]:
-        for part in study.parts:
-            if part.statistic != "mean":
+    pairs = [tuple(p) for p in (comparisons or study.comparisons)]
+    for part in study.parts:
+        if part.statistic != "mean" or part.versus != "model" or part.protocol not in (None, variant.protocol):
+            continue
+        for baseline, treatment in ([tuple(p) for p in part.pairs] if part.pairs is not None else pairs):
+            if not baseline:  # one model judged alone: no paired difference
                 continue
             sub = _select(s, variant, part, (baseline, treatment))
             if not {baseline, treatment} <= set(sub["model"]):
@@ -267,7 +270,7 @@ def per_unit_differences(
             for key, block in wide.groupby(level=keys if len(keys) > 1 else keys[0], sort=True):
                 d = paired_comparison(block[baseline], block[treatment])
                 rows.append(dict(
-                    claim=part.claim, baseline=baseline, treatment=treatment, metric=variant.metrics[part.metric],
+                    claim=part.claim, baseline=baseline, treatment=treatment, metric=_metric(variant, part),
                     unit=_unit_label(key, keys), n_pairs=d.n, mean_baseline=d.mean_a, mean_treatment=d.mean_b,
                     diff=d.mean_diff, low=d.low, high=d.high, p=d.p_t,
                 ))
