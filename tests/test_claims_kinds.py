@@ -170,3 +170,32 @@ def test_the_claims_page_states_each_kinds_hypotheses() -> None:
     assert "No margin configured (0): p(not better by the margin or more)" in page
     page = claims_markdown("t", evaluate_claims(s, scores, margins={"fid": 2.0}), context, {})
     assert "Margin 2: p(not better by the margin or more)" in page
+
+
+def test_forest_plot_and_claims_page_draw_one_model_parts_and_claims_across_pairs():
+    """S2's kinds on the generic report: a one-model bound (no baseline), a one-sided range to
+    infinity, and a combined claim whose parts name their own pairs (one verdict across them)."""
+    from qgen.claims import per_unit_differences
+    from qgen.report.claims_page import claims_markdown
+    from qgen.report.figures import figure_texts
+    from qgen.report.forest import forest_plot
+
+    moved = ClaimPart("M1", "weights move", "mnist", "rms", 0, reading="single", kind="range", scale="log",
+                      bounds=(0.01, math.inf), protocol="training", pairs=(("", "q"),))
+    faster = ClaimPart("M2", "q is 3-5x slower", "mnist", "secs", 0, reading="single", kind="range", scale="log",
+                       bounds=(3.0, 5.0), protocol="training", pairs=(("a", "q"),))
+    combined = {"M": ("both", ("M1", "M2"))}
+    s = Study("t", "test", (moved, faster), STANDARD, (("a", "q"),), combined=combined, row_order="claim")
+    scores = frame(rows("q", "training", "rms", [0.30, 0.35, 0.28]),
+                   rows("a", "training", "secs", [10.0, 10.2, 9.9]), rows("q", "training", "secs", [40.0, 40.5, 39.8]))
+    claims = evaluate_claims(s, scores)
+    fig, drawn = forest_plot(claims, "t", "test", combined=combined)
+    assert [(r.claim, r.baseline, r.treatment, r.comparison()) for r in drawn] == [
+        ("M1", "", "q", "q"), ("M2", "a", "q", "q / a")]
+    texts = figure_texts(fig)
+    assert "M: holds" in texts  # the combined claim's one verdict, in its header
+    assert "ours, q, 95% interval" in texts and "ours, q vs a, 95% interval" in texts
+    context = {"study": s, "experiments": ["e"], "stand_ins": [], "smoke": [], "forest": None,
+               "per_class": per_unit_differences(s, scores)}
+    page = claims_markdown("t", claims, [context], {})
+    assert "| M1 | q |" in page and "| M2 | q vs a |" in page and "| **M** | all parts |" in page
