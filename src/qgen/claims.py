@@ -12,6 +12,11 @@ descriptive (unadjusted, and labelled so).
 Verdicts (qgen.stats.decisions): "holds" (significant in the claimed direction), "does not
 hold" (significant the other way), "no meaningful difference" (equivalent within the margin),
 "undecided" (the note says why), and "not run in this target".
+
+A part may compare one model's runs along another column (``versus``: S3-C3 compares the
+quantum model sampled under each noise level with its own noiseless samples) and name its own
+pairs, fixed or found in the scores. A claim in ``combined_any`` holds when any row of its
+parts holds ("sometimes better").
 """
 
 from __future__ import annotations
@@ -33,16 +38,36 @@ RECORD_COLUMNS = {  # compare_pair's record -> the report's columns
     "high": "ci_high", "p": "p_value",
 }
 
-__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part"]
+__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "part_pairs"]
 
 
-def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
-    metric = variant.metrics[part.metric]
+def _candidates(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart) -> pd.DataFrame:
+    """The part's rows before choosing a pair: its protocol, dataset, metric and row filter."""
+    if part.versus not in scores.columns:
+        return scores.iloc[0:0]
     rows = scores[(scores["protocol"] == variant.protocol) & (scores["dataset"] == part.dataset)
-                  & (scores["metric"] == metric) & scores["model"].isin(pair)]
+                  & (scores["metric"] == variant.metrics[part.metric])]
     if part.rows is not None and len(rows):
         rows = rows[part.rows(rows)]
     return rows
+
+
+def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
+    rows = _candidates(scores, variant, part)
+    rows = rows[rows[part.versus].astype(str).isin(pair)] if len(rows) else rows
+    if part.versus != "model":  # the pair names values of another column (how the runs were sampled)
+        rows = rows.assign(model=rows[part.versus].astype(str))
+    return rows
+
+
+def part_pairs(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart,
+               default: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs a part compares: the study's (or experiment's), its own, or those its rows hold."""
+    if part.pairs is None:
+        return default
+    if callable(part.pairs):
+        return [tuple(p) for p in part.pairs(_candidates(scores, variant, part))]  # type: ignore[misc]
+    return [tuple(p) for p in part.pairs]  # type: ignore[misc]
 
 
 def _margin(part: ClaimPart, metric: str, margins: Mapping[str, float]) -> float | None:
@@ -108,12 +133,35 @@ def _combine(claim: str, statement: str, parts: list[dict]) -> dict:
     )
 
 
+def _combine_any(claim: str, statement: str, parts: list[dict]) -> dict:
+    """A claim that holds when any row of its parts holds ("sometimes better"); it does not hold
+    when every row that ran is decided against it, and is undecided otherwise."""
+    ran = [p for p in parts if p["verdict"] != NOT_RUN]
+    verdicts = [p["verdict"] for p in ran]
+    if any(v == "holds" for v in verdicts):
+        combined = "holds"
+    elif not ran:
+        combined = NOT_RUN
+    elif all(v in ("does not hold", "no meaningful difference") for v in verdicts):
+        combined = "does not hold"
+    else:
+        combined = "undecided"
+    row = _combine(claim, statement, parts or [{"variant": "", "primary": True, "baseline": "", "treatment": "",
+                                                 "dataset": "", "metric": "", "rows": "", "run": False,
+                                                 "verdict": NOT_RUN, "claim": claim}])
+    holding = [f"{p['claim']} {p['treatment']} vs {p['baseline']}" for p in ran if p["verdict"] == "holds"]
+    row.update(verdict=combined, baseline="", treatment="", statistic="any part",
+               note=(f"holds at: {'; '.join(holding)}. " if holding else "")
+               + f"{sum(v == 'holds' for v in verdicts)} of {len(ran)} rows hold.")
+    return row
+
+
 def claim_order(study: Study) -> list[str]:
     """Parts in the study's order, each combined claim right after its last part."""
     order = []
     for part in study.parts:
         order.append(part.claim)
-        order += [c for c, (_, ids) in study.combined.items() if ids[-1] == part.claim]
+        order += [c for c, (_, ids) in {**study.combined, **study.combined_any}.items() if ids[-1] == part.claim]
     return order
 
 
@@ -151,10 +199,22 @@ def evaluate_claims(
     rows = []
     for variant in variants:
         for pair in pairs:
-            for part in study.parts:
+            for part in [p for p in study.parts if p.pairs is None]:
                 paper = published.get(part.claim) if pair == default_pair else None
                 rows.append(evaluate_part(s, variant, part, pair, margins, _target(part, paper), alpha))
                 rows[-1]["paper_baseline"], rows[-1]["paper_treatment"] = paper or (np.nan, np.nan)
+        for part in [p for p in study.parts if p.pairs is not None]:
+            own = part_pairs(s, variant, part, pairs)
+            for pair in own:
+                rows.append(evaluate_part(s, variant, part, pair, margins, None, alpha))
+                rows[-1]["paper_baseline"], rows[-1]["paper_treatment"] = (np.nan, np.nan)
+            if not own:  # nothing to compare in these scores (e.g. no run sampled under noise)
+                rows.append(dict(
+                    claim=part.claim, variant=variant.name, primary=variant.primary, baseline="", treatment="",
+                    statement=part.statement, dataset=part.dataset, metric=variant.metrics[part.metric],
+                    statistic=part.statistic, rows=part.rows_label, run=False, verdict=NOT_RUN,
+                    note=f"{NOT_RUN}: no runs to compare by {part.versus}", paper_baseline=np.nan,
+                    paper_treatment=np.nan))
     family = [i for i, r in enumerate(rows) if r["primary"] and r["run"]]
     for i, adjusted in zip(family, adjust_family([rows[i] for i in family], alpha)):
         rows[i] = adjusted
@@ -162,17 +222,26 @@ def evaluate_claims(
         if r["run"] and not r["primary"]:
             r["verdict"] = r["verdict_unadjusted"]
     by_key = {(r["variant"], r["baseline"], r["treatment"], r["claim"]): r for r in rows}
+    own_pairs = {p.claim for p in study.parts if p.pairs is not None}
     for variant in variants:
-        for baseline, treatment in pairs:
-            for claim, (statement, ids) in study.combined.items():
+        for claim, (statement, ids) in study.combined.items():
+            if own_pairs.intersection(ids):  # parts with their own pairs: one claim across them all
+                rows.append(_combine(claim, statement, [r for r in rows if r["variant"] == variant.name
+                                                        and r["claim"] in ids]))
+                continue
+            for baseline, treatment in pairs:
                 parts = [by_key[(variant.name, baseline, treatment, i)] for i in ids]
                 rows.append(_combine(claim, statement, parts))
+        for claim, (statement, ids) in study.combined_any.items():
+            found = [r for r in rows if r["variant"] == variant.name and r["claim"] in ids]
+            rows.append(_combine_any(claim, statement, found) | {"variant": variant.name, "primary": variant.primary})
     out = pd.DataFrame(rows).rename(columns=RECORD_COLUMNS)
     order = {c: i for i, c in enumerate(claim_order(study))}
+    pair_order = list(dict.fromkeys([*pairs, *zip(out["baseline"], out["treatment"])]))
     out = out.assign(_v=out["variant"].map({v.name: i for i, v in enumerate(variants)}),
-                     _p=[pairs.index((b, t)) for b, t in zip(out["baseline"], out["treatment"])],
+                     _p=[pair_order.index((b, t)) for b, t in zip(out["baseline"], out["treatment"])],
                      _c=out["claim"].map(order))
-    out = out.sort_values(["_v", "_p", "_c"]).drop(columns=["_v", "_p", "_c"]).reset_index(drop=True)
+    out = out.sort_values(["_v", "_p", "_c"], kind="stable").drop(columns=["_v", "_p", "_c"]).reset_index(drop=True)
     out["paper_diff"] = out["paper_treatment"] - out["paper_baseline"]
     out.insert(0, "study", study.name)
     return out

@@ -17,10 +17,13 @@ from qgen.config import (
     target_experiments,
     train_slice,
     trained_models,
+    training_experiment,
     units,
 )
 from qgen.data import dataset_info
+from qgen.families import family_class
 from qgen.paths import RUN as RUN_PATTERN, reference_tag
+from qgen.sample import NOISELESS, sampling_label
 
 # A cluster job's own Snakemake (the SLURM executor runs it twice per job) gets the config the
 # submitting run has checked: it only fills defaults and expands sweeps, skipping the semantic
@@ -57,6 +60,7 @@ wildcard_constraints:
     feature=r"[a-z_]+",
     split=r"[a-z]+",
     ref=r"class\d+|all|classes[\d\-]+",
+    validator=r"[a-z_]+",
 
 
 def slice_arg(slice_):
@@ -80,21 +84,54 @@ def experiment_runs(experiment, models=None, all_trained=False):
     ]
 
 
-def run_files(experiment, name):
+def run_files(experiment, name, trained=False):
+    """A file of every run of an experiment; ``trained``: a training output, from the run that
+    trained it (a sampling-time sweep member samples its base's runs)."""
+    if trained:
+        return [trained_run_file(run, name) for run in experiment_runs(experiment)]
     return [f"{RUN}/{name}".format(**run) for run in experiment_runs(experiment)]
 
 
+def trained_run_file(run, name):
+    """A training output of a run (model.pt, train.json, ...), in the folder of the experiment
+    that trains it: its own, or the sweep base whose training it shares (training_experiment)."""
+    run = dict(run)
+    run["experiment"] = training_experiment(config, run["experiment"], run["model"])
+    return f"{RUN}/{name}".format(**run)
+
+
 def required_runs(wildcards):
-    """The trained runs a model requires (same experiment, unit and seed), by role."""
+    """The trained runs a model requires (same experiment, unit and seed; a sweep member's from
+    its base when the base trains them alike), by role."""
     model = resolved_model(config, wildcards.experiment, wildcards.model)
     return {
-        f"requires_{role}": f"{RUN}/model.pt".format(**{**dict(wildcards), "model": required})
+        f"requires_{role}": trained_run_file({**dict(wildcards), "model": required}, "model.pt")
         for role, required in model["requires"].items()
     }
 
 
 def quantum_models(experiment):
-    return [m for m in exp(experiment)["models"] if resolved_model(config, experiment, m)["quantum"]]
+    """Models that simulate a circuit (a twin has a quantum block for its sizes only)."""
+    out = []
+    for m in exp(experiment)["models"]:
+        resolved = resolved_model(config, experiment, m)
+        if resolved["quantum"] and family_class(resolved["family"]).uses_circuit(resolved["settings"]):
+            out.append(m)
+    return out
+
+
+def sampling_of(experiment):
+    """The label of how an experiment samples its quantum models: noiseless, or its noise."""
+    labels = {sampling_label(section(config, experiment, m, "sampling").get("quantum")) for m in exp(experiment)["models"]}
+    return ",".join(sorted(labels))
+
+
+def noise_experiments(experiment):
+    """A swept experiment and the members of its sampling-time axes that sample under noise or
+    with shots (the noise figure's experiments); [] when it has none."""
+    members = [m for axis in (exp(experiment).get("sweep_members") or {}).values() for m in axis.values()
+               if m != experiment and sampling_of(m) != NOISELESS]
+    return [experiment, *dict.fromkeys(members)] if members else []
 
 
 def reference_name(experiment, unit):
@@ -121,6 +158,10 @@ def experiment_outputs(experiments):
         if quantum_models(experiment):
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
+        if noise_experiments(experiment):
+            outputs += [f"{figures}/noise.png", f"{RESULTS}/{experiment}/tables/noise.md"]
+        if section(config, experiment, None, "figures").get("trainability"):
+            outputs += [f"{figures}/trainability.png", f"{RESULTS}/{experiment}/tables/trainability.csv"]
     return outputs
 
 

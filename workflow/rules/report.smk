@@ -19,13 +19,14 @@ rule table:
         ),
     params:
         paper=paper_table_arg,
+        study=lambda w: exp(w.experiment)["study"],
         outdir=lambda w, output: str(Path(output.scores).parent),
     conda:
         ENV
     log:
         f"{LOGS}/table/{{experiment}}.log",
     shell:
-        "qgen table --experiment {wildcards.experiment} --scores {input.scores} {params.paper} "
+        "qgen table --experiment {wildcards.experiment} --study {params.study} --scores {input.scores} {params.paper} "
         "--outdir {params.outdir} > {log} 2>&1"
 
 
@@ -64,7 +65,7 @@ rule figure_samples:
 
 rule figure_losses:
     input:
-        lambda w: run_files(w.experiment, "losses.csv"),
+        lambda w: run_files(w.experiment, "losses.csv", trained=True),
     output:
         report(
             f"{RESULTS}/{{experiment}}/figures/loss_curves.png",
@@ -81,7 +82,7 @@ rule figure_losses:
 
 rule figure_quantum_grads:
     input:
-        lambda w: run_files(w.experiment, "quantum_grads.csv"),
+        lambda w: run_files(w.experiment, "quantum_grads.csv", trained=True),
     output:
         report(
             f"{RESULTS}/{{experiment}}/figures/quantum_grads.png",
@@ -111,6 +112,50 @@ rule figure_circuit:
         f"{LOGS}/figures/{{experiment}}_circuit_{{model}}.log",
     shell:
         "qgen figure circuit --job {params.job} --out {output} > {log} 2>&1"
+
+
+rule figure_noise:
+    input:
+        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in noise_experiments(w.experiment)],
+    output:
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/noise.png",
+            caption="../report/noise.rst",
+            category="Hardware noise",
+        ),
+        markdown=f"{RESULTS}/{{experiment}}/tables/noise.md",
+        csv=f"{RESULTS}/{{experiment}}/tables/noise.csv",
+    params:
+        job=lambda w: slice_arg(figure_slice(config, w.experiment)),
+    conda:
+        ENV
+    log:
+        f"{LOGS}/figures/{{experiment}}_noise.log",
+    shell:
+        "qgen figure noise --job {params.job} --inputs {input} --title '{wildcards.experiment}' "
+        "--out {output.png} > {log} 2>&1"
+
+
+rule figure_trainability:
+    output:
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/trainability.png",
+            caption="../report/trainability.rst",
+            category="Circuit",
+        ),
+        csv=f"{RESULTS}/{{experiment}}/tables/trainability.csv",
+    params:
+        job=lambda w: slice_arg({"trainability": section(config, w.experiment, None, "figures")["trainability"]}),
+    threads: THREADS
+    conda:
+        ENV
+    log:
+        f"{LOGS}/figures/{{experiment}}_trainability.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_trainability/{{experiment}}.tsv"
+    shell:
+        "qgen figure trainability --job {params.job} --title '{wildcards.experiment}' --out {output.png} "
+        "--threads {threads} > {log} 2>&1"
 
 
 def claims_experiments(wildcards):

@@ -24,6 +24,15 @@ def reference_feature_file(experiment, dataset, unit, model=None):
     )
 
 
+def validator_file(name, dataset):
+    """A gradable validator, fitted once per dataset for every experiment (S3-C1)."""
+    return f"{RESOURCES}/validators/{dataset}/{name}.pt"
+
+
+def validator_inputs(wildcards):
+    return {f"validator_{n}": validator_file(n, wildcards.dataset) for n in scoring(wildcards).get("gradable") or []}
+
+
 def score_reference_inputs(wildcards):
     if "standard" not in scoring(wildcards)["protocols"]:
         return {}
@@ -67,6 +76,29 @@ rule train_feature_classifier:
         "--epochs {params.epochs} --out {output} --threads {threads} > {log} 2>&1"
 
 
+rule fit_validator:
+    input:
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
+    output:
+        validator=f"{RESOURCES}/validators/{{dataset}}/{{validator}}.pt",
+        record=f"{RESOURCES}/validators/{{dataset}}/{{validator}}.json",
+    params:
+        data_root=DATA,
+        job=slice_arg(config["metrics"]["validators"]),
+        real_split=config["defaults"]["scoring"]["reference_split"],
+    threads: THREADS
+    conda:
+        ENV
+    log:
+        f"{LOGS}/fit_validator/{{dataset}}_{{validator}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fit_validator/{{dataset}}_{{validator}}.tsv"
+    shell:
+        "qgen fit-validator --name {wildcards.validator} --dataset {wildcards.dataset} --data-root {params.data_root} "
+        "--job {params.job} --real-split {params.real_split} --out {output.validator} --threads {threads} "
+        "> {log} 2>&1"
+
+
 rule reference_features:
     input:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
@@ -95,8 +127,9 @@ rule score:
     input:
         unpack(feature_inputs),
         unpack(score_reference_inputs),
+        unpack(validator_inputs),
         samples=f"{RUN}/samples.npz",
-        train_record=f"{RUN}/train.json",
+        train_record=lambda w: trained_run_file(w, "train.json"),
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         scores=f"{RUN}/scores.json",
@@ -108,6 +141,9 @@ rule score:
         ),
         references=lambda w, input: (
             f"--reference-features {input.reference_features}" if "reference_features" in input.keys() else ""
+        ),
+        validators=lambda w, input: " ".join(
+            f"--validator {k.removeprefix('validator_')}={v}" for k, v in input.items() if k.startswith("validator_")
         ),
     threads: THREADS
     resources:
@@ -121,5 +157,5 @@ rule score:
         f"{LOGS}/benchmarks/score/{RUN_LOG}.tsv"
     shell:
         "qgen score --job {params.job} --unit {wildcards.unit} --train-record {input.train_record} "
-        "--samples {input.samples} --data-root {params.data_root} {params.features} {params.references} "
+        "--samples {input.samples} --data-root {params.data_root} {params.features} {params.references} {params.validators} "
         "--out {output.scores} --device {resources.device} --threads {threads} > {log} 2>&1"

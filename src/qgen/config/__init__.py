@@ -24,6 +24,7 @@ from qgen.config.resolve import (
     section,
     train_slice,
     trained_models,
+    training_experiment,
     units,
 )
 from qgen.config.semantics import check_models, check_semantics
@@ -92,6 +93,7 @@ __all__ = [
     "target_experiments",
     "train_slice",
     "trained_models",
+    "training_experiment",
     "units",
     "validate_schema",
 ]

@@ -2,8 +2,11 @@
 
 One axis at a time around the experiment itself (the base): each value of each axis becomes
 ``<experiment>__<axis>-<value>``, a copy of the base with the axis' dotted key(s) set to that
-value. A value whose settings equal the base's is not duplicated: the base's runs serve it.
-Adding a value therefore adds exactly that experiment's jobs.
+value; an axis may name the ``models`` its members train (an ablation of one model inside a
+study's main experiment). A value whose settings equal the base's is not duplicated: the
+base's runs serve it. Adding a value therefore adds exactly that experiment's jobs; a value of
+an axis that changes sampling settings only adds sampling and scoring jobs, since a member
+trains nothing its base trains alike (:func:`qgen.config.resolve.training_experiment`).
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def expand_sweeps(config: dict[str, Any], same_settings: Any = None) -> dict[str
                 if name in experiments:
                     raise ConfigError(f"experiments.{base_name}.sweep.{axis}: experiment {name!r} already exists")
                 member = {k: copy.deepcopy(v) for k, v in base.items() if k != "sweep"}
+                if spec.get("models"):
+                    member["models"] = list(spec["models"])
                 for key in keys:
                     _set_dotted(member, key, value, f"experiments.{base_name}.sweep.{axis}")
                 member["sweep_of"] = {"experiment": base_name, "axis": axis, "value": value}

@@ -20,6 +20,7 @@ _MODULES = (
     "qgen.families.gan",
     "qgen.families.vqvae",
     "qgen.families.vqvae_prior",
+    "qgen.families.latent_diffusion",
 )
 for _module in _MODULES:
     importlib.import_module(_module)

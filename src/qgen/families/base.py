@@ -19,6 +19,10 @@ Contract
   they arrive inside ``settings`` under their names, merged as every other setting.
 - ``requires`` names the roles of other runs it needs (an autoencoder, a router's members);
   they arrive trained and frozen in ``requires``.
+- ``data_init(images)`` (optional) sets data-dependent buffers once before the first step of a
+  fresh run (a latent diffusion model's latent scale); they are saved with the weights.
+- ``sampling_keys`` names the family's own keys of the ``sampling`` section (a diffusion
+  family's number of sampling steps); the sampler hands them to ``configure_sampling``.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ class Family(nn.Module, abc.ABC):
     requires_roles: ClassVar[tuple[str, ...]] = ()
     #: JSON schema (a dict) of the family's own keys in a model entry; checked before any job
     options_schema: ClassVar[Mapping[str, Any]] = {"type": "object"}
+    #: keys of the ``sampling`` section this family reads itself (e.g. ("steps",))
+    sampling_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -127,9 +133,26 @@ class Family(nn.Module, abc.ABC):
                 problems.append(f"{key + ': ' if key else ''}{err.message}")
         return problems
 
+    @classmethod
+    def uses_circuit(cls, settings: Mapping[str, Any]) -> bool:
+        """Whether a model with these settings simulates its ``quantum`` block's circuit (a
+        classical twin reads the block's sizes only)."""
+        return True
+
     def required(self, role: str) -> "Family":
         """The trained run given for ``role``."""
         return self._required[role]
+
+    @property
+    def required_runs(self) -> dict[str, "Family"]:
+        """Every required run by role (frozen; not among this family's modules)."""
+        return dict(self._required)
+
+    def data_init(self, images: torch.Tensor) -> None:
+        """Data-dependent initialisation before the first step of a fresh run (default: none)."""
+
+    def configure_sampling(self, sampling: Mapping[str, Any]) -> None:
+        """Take this family's ``sampling_keys`` from the sampling settings (default: none)."""
 
     @abc.abstractmethod
     def optimiser_groups(self) -> dict[str, list[nn.Parameter]]:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence, Union
 
 import pandas as pd
 
+from qgen.paper import paper_per_class
 from qgen.registry import Registry
 
 RowFilter = Callable[[pd.DataFrame], pd.Series]
+Pairs = Union[Sequence[tuple[str, str]], Callable[[pd.DataFrame], list[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class ClaimPart:
     seeds), "random" (classes as a draw), "single" (one unit, e.g. one model on all classes).
     ``paired``: the two models share what a seed draws (data order, noise), so seeds pair.
     ``unit_keys``: the columns that make a unit (C5: a class at one training-set size).
+    ``versus``: the score column whose values the pair names ("model"; "sampling" compares one
+    model's runs sampled two ways, e.g. under noise against noiseless: S3-C3).
+    ``pairs``: the (baseline, treatment) pairs this part is about, or a function of the part's
+    selected rows giving them (each noise level against noiseless); None: the comparisons of the
+    study or experiment.
     """
 
     claim: str
@@ -41,6 +48,8 @@ class ClaimPart:
     reading: str = "fixed"
     paired: bool = True
     unit_keys: tuple[str, ...] = ("unit",)
+    versus: str = "model"
+    pairs: Pairs | None = None
 
 
 @dataclass(frozen=True)
@@ -62,10 +71,18 @@ class Study:
     comparisons: tuple[tuple[str, str], ...]
     # Claims made of parts that must all hold: claim -> (statement, part ids).
     combined: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Claims that hold when any of their parts' rows holds ("sometimes better": S3-C3).
+    combined_any: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     # The paper's (baseline, treatment) numbers per claim part, for the default comparison.
     paper_values: Callable[[Path], dict[str, tuple[float, float]]] = lambda paper_dir: {}
     # Notes the report prints under the claims (e.g. what the paper does not give).
     notes: tuple[str, ...] = ()
+    # The paper's per-unit numbers as a tidy metric/model/class/value table for the generic
+    # tables (None: the paper's table has another shape, see paper_comparison).
+    paper_per_unit: Callable[[Path], pd.DataFrame | None] = paper_per_class
+    # Extra Markdown for an experiment's table page: the paper's table with our numbers beside
+    # it, from the experiment's tidy scores and the paper's CSV.
+    paper_comparison: Callable[[pd.DataFrame, Path | None], str] | None = None
 
     @property
     def primary(self) -> ProtocolVariant:
