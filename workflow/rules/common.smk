@@ -160,7 +160,8 @@ def experiment_outputs(experiments):
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
         if noise_experiments(experiment):
             outputs += [f"{figures}/noise.png", f"{RESULTS}/{experiment}/tables/noise.md"]
-        if section(config, experiment, None, "figures").get("trainability"):
+        # the diagnostic depends on its settings only: drawn once, for the base of a sweep
+        if section(config, experiment, None, "figures").get("trainability") and not e.get("sweep_of"):
             outputs += [f"{figures}/trainability.png", f"{RESULTS}/{experiment}/tables/trainability.csv"]
     return outputs
 
