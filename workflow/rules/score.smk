@@ -83,7 +83,7 @@ rule fit_validator:
         validator=f"{RESOURCES}/validators/{{dataset}}/{{validator}}.pt",
         record=f"{RESOURCES}/validators/{{dataset}}/{{validator}}.json",
     params:
-        data_root=DATA,
+        data_root=lambda w, input: str(Path(input.prepared).parent.parent),
         job=slice_arg(config["metrics"]["validators"]),
         real_split=config["defaults"]["scoring"]["reference_split"],
     threads: THREADS
