@@ -22,7 +22,7 @@ QUANTUM = {"circuit": "strongly_entangling", "circuit_params": {"n_qubits": 4, "
 # S3's autoencoder shape (config/s3.yaml): convs with strides 2/2/1 to a 4 x 7 x 7 latent map.
 MAP_VAE = {"latent": "map", "latent_channels": 4, "strides": [2, 2, 1], "decoder_strides": [2, 2, 1],
            "widths": [8, 16, 16]}
-DIFFUSION = {"timesteps": 20, "schedule": "cosine", "timestep_sampling": "uniform", "clip_x0": False}
+DIFFUSION = {"timesteps": 20, "schedule": "cosine", "timestep_sampling": "uniform", "clip_x0": True}
 DENOISERS = {
     "classical": ({"name": "latent_resnet", "width": 16, "blocks": 2, "time_dim": 16, "residual": "none"}, None),
     "quantum": ({"name": "latent_resnet", "width": 16, "blocks": 2, "time_dim": 16, "residual": "quantum"}, QUANTUM),
@@ -71,6 +71,8 @@ def test_trains_a_few_steps_and_samples_images_in_range(variant: str, autoencode
     train, _ = digits(128)
     model.data_init(train)
     assert torch.isfinite(model.latent_scale) and model.latent_scale > 0
+    # x0 is clipped to the range of the scaled training latents (the pixel [-1, 1] of latents)
+    assert torch.isclose(model.latent_bound, model.latents(train[:512]).abs().max())
     frozen = {k: v.clone() for k, v in autoencoder.state_dict().items()}
     # the autoencoder stays frozen and out of the family's parameters and state
     assert not any(k.startswith(("_required", "encoder", "decoder")) for k in model.state_dict())
@@ -140,8 +142,11 @@ def test_respacing_keeps_both_ends_and_all_steps_is_the_original_sampler() -> No
     with pytest.raises(ValueError):
         respaced_steps(20, 21)
     model = lambda x, t: torch.zeros_like(x)  # noqa: E731
-    a = ddpm_sample(model, schedule, (2, 1, 3, 3), torch.Generator().manual_seed(0), clip_x0=False)
-    assert a.shape == (2, 1, 3, 3)
+    wild = lambda x, t: torch.full_like(x, 50.0)  # noqa: E731  (a very wrong noise estimate)
+    for clip, bound in ((True, 1.0), (2.5, 2.5)):
+        out = ddpm_sample(wild, schedule, (2, 1, 3, 3), torch.Generator().manual_seed(0), clip_x0=clip)
+        assert out.abs().max() <= bound
+    assert ddpm_sample(wild, schedule, (2, 1, 3, 3), torch.Generator().manual_seed(0), clip_x0=False).abs().max() > 2.5
 
 
 def test_trains_after_its_autoencoder_run_and_samples_bit_identically(tmp_path: Path) -> None:
@@ -162,7 +167,7 @@ def test_trains_after_its_autoencoder_run_and_samples_bit_identically(tmp_path: 
     runs = [train(ld_job, data, seed=1, outdir=tmp_path / f"ld{i}", requires=requires, progress=False)
             for i in range(2)]
     a, b = (read_record(r) for r in runs)
-    assert states_equal(a["state"], b["state"]) and "latent_scale" in a["state"]
+    assert states_equal(a["state"], b["state"]) and {"latent_scale", "latent_bound"} <= set(a["state"])
     assert set(a["required"]) == {"autoencoder"}
     assert json.loads((tmp_path / "ld0" / "train.json").read_text())["requires"] == {"autoencoder": str(vae_path)}
     family, _ = load_run(runs[0])

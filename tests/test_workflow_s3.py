@@ -57,6 +57,11 @@ def test_dry_run_of_s3_plans_every_model_and_ld_requires_its_autoencoder(tmp_pat
     assert jobs["fit_validator"] == 2 * 2  # quality and grade_confidence, once per dataset
     assert jobs["prepare_data"] == 2 and jobs["claims"] == 1 and jobs["figure_noise"] == 1
     assert jobs["figure_trainability"] == 1  # the sweep base's only
+    # training figures for the experiments that train: 2 bases and the 2 ansatz members (whose
+    # circuit figure is the quantum denoiser's), none for the 8 noise members
+    assert jobs["figure_losses"] == jobs["figure_quantum_grads"] == 4
+    assert jobs["figure_circuit"] == 2 * 2 + 2
+    assert jobs["table"] == 2 + 2 + 8
 
     trains = _jobs(out, "train")
     assert len(trains) == jobs["train"]

@@ -145,17 +145,20 @@ def experiment_outputs(experiments):
     for experiment in experiments:
         e = exp(experiment)
         figures = f"{RESULTS}/{experiment}/figures"
+        # a sampling-time sweep member (hardware noise) trains nothing: its training figures are its base's
+        trains = not e.get("sweep_of") or any(training_experiment(config, experiment, m) == experiment
+                                              for m in e["models"])
         outputs += [
             f"{RESULTS}/{experiment}/tables/scores.csv",
             f"{RESULTS}/{experiment}/tables/table.md",
-            f"{figures}/loss_curves.png",
         ]
+        outputs += [f"{figures}/loss_curves.png"] if trains else []
         outputs += [f"{figures}/samples_{unit}.png" for unit in units(config, experiment)]
         study = section(config, experiment, None, "scoring").get("sample_size_study")
         if study and study.get("class") is not None:
             name = f"fid_vs_n_{e['dataset']}_class{study['class']}"
             outputs += [f"{figures}/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
-        if quantum_models(experiment):
+        if quantum_models(experiment) and trains:
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
         if noise_experiments(experiment):

@@ -11,8 +11,10 @@ on latents, on all T steps or, with ``sampling.steps``, on a respaced subsequenc
 ``latent_scale`` (Rombach et al. 2022): "auto" sets it once, before the first step, to 1 / the
 standard deviation of the first ``scale_images`` training images' latents, so the diffused
 latents have about unit variance as the schedule assumes; it is saved with the weights. A
-number fixes it. ``diffusion.clip_x0`` clips the predicted x0 to [-1, 1], which suits pixels,
-not latents: S3's config turns it off.
+number fixes it. ``diffusion.clip_x0`` keeps its pixel meaning, "clip the predicted x0 to the
+data's range": here the range of those same training latents (scaled), ``latent_bound``,
+measured once beside the scale and saved with the weights. Without it a briefly trained
+denoiser's x0 estimates diverge at the cosine schedule's first steps (beta near 0.999).
 
 Settings (defaults): ``denoiser: {name, ...its options}``, latent_scale ("auto"), scale_images
 (512); sections ``diffusion``; sampling key ``steps`` (null: all T).
@@ -89,6 +91,7 @@ class LatentDiffusion(Family):
         self.clip_x0 = bool(diffusion.get("clip_x0", True))
         fixed = opts["latent_scale"] != "auto"
         self.register_buffer("latent_scale", torch.tensor(float(opts["latent_scale"]) if fixed else math.nan))
+        self.register_buffer("latent_bound", torch.tensor(math.nan))  # max |scaled training latent|
         self.sample_steps: int | None = None
 
     @property
@@ -96,12 +99,13 @@ class LatentDiffusion(Family):
         return self.required("autoencoder")
 
     def data_init(self, images: torch.Tensor) -> None:
-        """latent_scale "auto": 1 / std of the first ``scale_images`` training images' latents."""
-        if self.options["latent_scale"] != "auto":
-            return
+        """From the first ``scale_images`` training images' latents: latent_scale "auto" (1 / their
+        std) and latent_bound (the largest |latent| after scaling: the clip range of x0)."""
         with torch.no_grad():
             z = self.autoencoder.encode(images[: self.options["scale_images"]].to(self.latent_scale.device))
-        self.latent_scale.fill_(1.0 / float(z.std()))
+        if self.options["latent_scale"] == "auto":
+            self.latent_scale.fill_(1.0 / float(z.std()))
+        self.latent_bound.fill_(float((z * self.latent_scale).abs().max()))
 
     def latents(self, images: torch.Tensor) -> torch.Tensor:
         """Scaled posterior means of ``images`` under the frozen autoencoder."""
@@ -137,8 +141,10 @@ class LatentDiffusion(Family):
         if self.sample_steps is not None and self.sample_steps != schedule.timesteps:
             schedule, kept = respace(schedule, self.sample_steps)
             model = RespacedModel(self.denoiser, kept)
+        if self.clip_x0 and not torch.isfinite(self.latent_bound):
+            raise RuntimeError("latent_bound is not set: data_init(images) runs before training (the trainer calls it)")
         z = ddpm_sample(model, schedule, (n, *self.latent_shape), rng, device=self.device,
-                        clip_x0=self.clip_x0, progress=progress)
+                        clip_x0=float(self.latent_bound) if self.clip_x0 else False, progress=progress)
         return self.autoencoder.decode(z / self.latent_scale).clamp(-1, 1)
 
     def parameter_blocks(self) -> dict[str, int]:
