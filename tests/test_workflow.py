@@ -141,7 +141,9 @@ def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path) -> None:
     def qgen(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["qgen", *args], capture_output=True, text=True, timeout=120)
 
-    result = qgen("train", "--config", str(REPO / "config" / "config.yaml"), str(REPO / "config" / "s1.yaml"),
+    # the shipped config is config.yaml and every study's file (its targets name them all)
+    configs = [str(REPO / "config" / "config.yaml"), *map(str, sorted((REPO / "config").glob("s[0-9].yaml")))]
+    result = qgen("train", "--config", *configs,
                   "--experiment", "nope", "--model",
                   "quantum", "--unit", "0", "--seed", "0", "--data-root", str(tmp_path), "--outdir", str(tmp_path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
