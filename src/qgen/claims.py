@@ -68,7 +68,9 @@ def _candidates(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart)
 
 def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
     rows = _candidates(scores, variant, part)
-    rows = rows[rows[part.versus].astype(str).isin([m for m in pair if m])] if len(rows) else rows
+    if not len(rows):
+        return rows
+    rows = rows[rows[part.versus].astype(str).isin([m for m in pair if m])]
     if part.versus != "model":  # the pair names values of another column (an ablation axis, a sampling)
         rows = rows.assign(model=rows[part.versus].astype(str))
     return rows
