@@ -157,7 +157,9 @@ def interpolation_runs(experiment):
     e = exp(experiment)
     unit = units(config, experiment)[0]
     return [
-        f"{RUN}/model.pt".format(experiment=experiment, dataset=e["dataset"], unit=unit, model=m, seed=e["seeds"][0])
+        trained_run_file(
+            dict(experiment=experiment, dataset=e["dataset"], unit=unit, model=m, seed=e["seeds"][0]), "model.pt"
+        )
         for m in interpolating_models(experiment)
     ]
 
@@ -217,7 +219,7 @@ def experiment_outputs(experiments):
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
         if is_swept(config, experiment):
             outputs += [f"{RESULTS}/{experiment}/tables/sweep.md", f"{figures}/sweep.png"]
-        if interpolating_models(experiment):
+        if interpolating_models(experiment) and trains:  # encoding and decoding: the trained run's
             outputs.append(f"{figures}/interpolations.png")
         if routes(experiment):
             outputs.append(f"{figures}/routing_curve.png")
