@@ -441,7 +441,7 @@ def _forest_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
     subtitle = (f"{args.title}: primary protocol {study.primary.name}; "
                 f"measured difference with its 95% interval, verdict after Holm")
     warning = SMOKE_WARNING.split("**")[1] if job.get("smoke") else ""
-    fig, rows = forest_plot(claims, study.name, study.title, subtitle, study.combined, warning)
+    fig, rows = forest_plot(claims, study.name, study.title, subtitle, {**study.combined, **study.combined_any}, warning)
     save_figure(fig, out, description=f"forest plot of {study.name}'s claims", data=rows_data(rows))
 
 
