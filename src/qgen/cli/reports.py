@@ -371,7 +371,7 @@ def latent_interpolation(model_file: Path, data_root: Path, steps: int) -> "np.n
     x = to_model_tensor(held_out.images[[first, other]])
     with torch.no_grad():
         z = family.encode(x)
-        t = torch.linspace(0, 1, steps)[:, None]
+        t = torch.linspace(0, 1, steps).view(-1, *[1] * (z.dim() - 1))  # flat latents or latent maps
         path = family.decode((1 - t) * z[0] + t * z[1])
     return np.concatenate([held_out.images[[first]], from_model_tensor(path), held_out.images[[other]]])
 
