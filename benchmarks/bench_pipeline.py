@@ -54,7 +54,7 @@ def _family(model: str, device: str, timesteps: int = 1000):
     from qgen.config import load_config, resolved_model
     from qgen.families import DataSpec, build_family
 
-    config = load_config(REPO / "config" / "config.yaml", REPO / "config" / "s1.yaml")
+    config = load_config(REPO / "config" / "config.yaml", *sorted((REPO / "config").glob("s[0-9].yaml")))
     entry = resolved_model(config, "s1_mnist", model)
     entry["settings"]["diffusion"]["timesteps"] = timesteps
     return build_family(entry, DataSpec(1, 28, 10)).to(device)
@@ -118,7 +118,7 @@ def s1_plan() -> list[dict]:
     """Every training run of targets.s1 with its optimiser steps and sampling work."""
     from qgen.config import load_config, section, target_experiments, units
 
-    config = load_config(REPO / "config" / "config.yaml", REPO / "config" / "s1.yaml")
+    config = load_config(REPO / "config" / "config.yaml", *sorted((REPO / "config").glob("s[0-9].yaml")))
     runs = []
     for name in target_experiments(config, "s1"):
         exp = config["experiments"][name]

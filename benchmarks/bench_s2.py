@@ -52,7 +52,7 @@ def digits(n: int) -> torch.Tensor:
 
 def kind(model: dict) -> str:
     settings = model["settings"]
-    if model["quantum"] and family_class(model["family"]).uses_circuit(settings):
+    if family_class(model["family"]).runs_circuit(settings, model["quantum"]):
         return "quantum"
     return "twin" if model["quantum"] else "classical"
 

@@ -18,6 +18,11 @@ better"), may name its own model pairs, read another protocol, compare one model
 an ablation axis (``versus``), judge log values, or be descriptive (outside the Holm family).
 A part whose numbers were made with another feature network than the claim's is "not
 comparable". The kind's verdict is taken after Holm has adjusted its two p-values.
+
+A part may also compare one model's runs sampled two ways (``versus="sampling"``: S3-C3
+compares the quantum model sampled under each noise level with its own noiseless samples), its
+pairs found in the scores (``pairs`` a function of the part's rows). A claim in
+``combined_any`` holds when any row of its parts holds ("sometimes better").
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ RECORD_COLUMNS = {  # compare_pair's record -> the report's columns
     "high": "ci_high", "p": "p_value",
 }
 
-__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "per_unit_differences"]
+__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "part_pairs",
+           "per_unit_differences"]
 
 
 def _metric(variant: ProtocolVariant, part: ClaimPart) -> str:
@@ -49,17 +55,35 @@ def _metric(variant: ProtocolVariant, part: ClaimPart) -> str:
     return variant.metrics.get(part.metric, part.metric)
 
 
-def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
-    column = part.versus
-    if column not in scores.columns:
+def _candidates(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart) -> pd.DataFrame:
+    """The part's rows before choosing a pair: its protocol, dataset, metric and row filter."""
+    if part.versus not in scores.columns:
         return scores.iloc[0:0]
     rows = scores[(scores["protocol"] == (part.protocol or variant.protocol)) & (scores["dataset"] == part.dataset)
-                  & (scores["metric"] == _metric(variant, part)) & scores[column].astype(str).isin([m for m in pair if m])]
+                  & (scores["metric"] == _metric(variant, part))]
     if part.rows is not None and len(rows):
         rows = rows[part.rows(rows)]
-    if column != "model":  # the pair names values of another column (an ablation axis)
-        rows = rows.assign(model=rows[column].astype(str))
     return rows
+
+
+def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
+    rows = _candidates(scores, variant, part)
+    if not len(rows):
+        return rows
+    rows = rows[rows[part.versus].astype(str).isin([m for m in pair if m])]
+    if part.versus != "model":  # the pair names values of another column (an ablation axis, a sampling)
+        rows = rows.assign(model=rows[part.versus].astype(str))
+    return rows
+
+
+def part_pairs(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart,
+               default: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs a part compares: the study's (or experiment's), its own, or those its rows hold."""
+    if part.pairs is None:
+        return default
+    if callable(part.pairs):
+        return [tuple(p) for p in part.pairs(_candidates(scores, variant, part))]  # type: ignore[misc]
+    return [tuple(p) for p in part.pairs]  # type: ignore[misc]
 
 
 def _margin(part: ClaimPart, metric: str, margins: Mapping[str, float]) -> float | None:
@@ -135,12 +159,35 @@ def _combine(claim: str, statement: str, parts: list[dict], across_pairs: bool =
     )
 
 
+def _combine_any(claim: str, statement: str, parts: list[dict]) -> dict:
+    """A claim that holds when any row of its parts holds ("sometimes better"); it does not hold
+    when every row that ran is decided against it, and is undecided otherwise."""
+    ran = [p for p in parts if p["verdict"] != NOT_RUN]
+    verdicts = [p["verdict"] for p in ran]
+    if any(v == "holds" for v in verdicts):
+        combined = "holds"
+    elif not ran:
+        combined = NOT_RUN
+    elif all(v in ("does not hold", "no meaningful difference") for v in verdicts):
+        combined = "does not hold"
+    else:
+        combined = "undecided"
+    row = _combine(claim, statement, parts or [{"variant": "", "primary": True, "baseline": "", "treatment": "",
+                                                 "dataset": "", "metric": "", "rows": "", "run": False,
+                                                 "verdict": NOT_RUN, "claim": claim}])
+    holding = [f"{p['claim']} {p['treatment']} vs {p['baseline']}" for p in ran if p["verdict"] == "holds"]
+    row.update(verdict=combined, baseline="", treatment="", statistic="any part",
+               note=(f"holds at: {'; '.join(holding)}. " if holding else "")
+               + f"{sum(v == 'holds' for v in verdicts)} of {len(ran)} rows hold.")
+    return row
+
+
 def claim_order(study: Study) -> list[str]:
     """Parts in the study's order, each combined claim right after its last part."""
     order = []
     for part in study.parts:
         order.append(part.claim)
-        order += [c for c, (_, ids) in study.combined.items() if ids[-1] == part.claim]
+        order += [c for c, (_, ids) in {**study.combined, **study.combined_any}.items() if ids[-1] == part.claim]
     return order
 
 
@@ -175,24 +222,27 @@ def evaluate_claims(
     variants = sorted(study.variants, key=lambda v: not v.primary)
     published = study.paper_values(Path(paper_dir)) if paper_dir is not None else {}
     default_pair = tuple(study.comparisons[0])
-
-    def part_pairs(part: ClaimPart) -> list[tuple[str, str]]:
-        return [tuple(p) for p in part.pairs] if part.pairs is not None else pairs
-
     rows = []
     for variant in variants:
         for pair in pairs:
-            for part in study.parts:
-                if part.pairs is not None:
-                    continue
+            for part in [p for p in study.parts if p.pairs is None]:
                 paper = published.get(part.claim) if pair == default_pair else None
                 rows.append(evaluate_part(s, variant, part, pair, margins, _target(part, paper), alpha))
                 rows[-1]["paper_baseline"], rows[-1]["paper_treatment"] = paper or (np.nan, np.nan)
         for part in [p for p in study.parts if p.pairs is not None]:
-            for pair in part_pairs(part):
+            own = part_pairs(s, variant, part, pairs)
+            for pair in own:
                 paper = published.get((part.claim, *pair))
                 rows.append(evaluate_part(s, variant, part, pair, margins, _target(part, paper), alpha))
                 rows[-1]["paper_baseline"], rows[-1]["paper_treatment"] = paper or (np.nan, np.nan)
+            if not own:  # nothing to compare in these scores (e.g. no run sampled under noise)
+                rows.append(dict(
+                    claim=part.claim, variant=variant.name, primary=variant.primary and not part.descriptive,
+                    descriptive=part.descriptive, kind=part.kind, claimed=part.claimed, baseline="", treatment="",
+                    statement=part.statement, dataset=part.dataset, metric=_metric(variant, part),
+                    statistic=part.statistic, rows=part.rows_label, run=False, verdict=NOT_RUN,
+                    note=f"{NOT_RUN}: no runs to compare by {part.versus}", paper_baseline=np.nan,
+                    paper_treatment=np.nan))
     family = [i for i, r in enumerate(rows) if r["primary"] and r["run"]]
     for i, adjusted in zip(family, adjust_family([rows[i] for i in family], alpha)):
         adjusted["verdict"] = KINDS.get(adjusted.get("kind", "difference")).verdict(
@@ -211,12 +261,15 @@ def evaluate_claims(
                     found = [r for i in ids for r in rows if (r["variant"], r["baseline"], r["treatment"], r["claim"])
                              == (variant.name, baseline, treatment, i)]
                     rows.append(_combine(claim, statement, found))
-            else:
+            else:  # parts with their own pairs: one claim across them all
                 found = [r for i in ids for r in rows if r["variant"] == variant.name and r["claim"] == i]
                 rows.append(_combine(claim, statement, found, across_pairs=True))
+        for claim, (statement, ids) in study.combined_any.items():
+            found = [r for r in rows if r["variant"] == variant.name and r["claim"] in ids]
+            rows.append(_combine_any(claim, statement, found) | {"variant": variant.name, "primary": variant.primary})
     out = pd.DataFrame(rows).rename(columns=RECORD_COLUMNS)
     order = {c: i for i, c in enumerate(claim_order(study))}
-    pair_order = list(dict.fromkeys([("", ""), *pairs, *[tuple(p) for part in study.parts for p in part_pairs(part)]]))
+    pair_order = list(dict.fromkeys([*pairs, *zip(out["baseline"], out["treatment"])]))
     out = out.assign(_v=out["variant"].map({v.name: i for i, v in enumerate(variants)}),
                      _p=[pair_order.index((b, t)) for b, t in zip(out["baseline"], out["treatment"])],
                      _c=out["claim"].map(order), _i=range(len(out)))

@@ -77,6 +77,43 @@ def standard_protocol(
     return scores
 
 
+def gradable_protocol(generated: np.ndarray, validators: Mapping[str, Path], level: float = 0.95) -> list[Score]:
+    """S3-C1: the share of ``generated`` each fixed validator judges gradable, as metric
+    ``gradable_<validator>`` (protocol ``standard``) with its counts (``n_gradable`` of
+    ``n_generated``), its Wilson interval, the threshold, and the real held-out images' own
+    fraction measured when the validator was fitted (``real_*``: docs/gradable_validators.md)."""
+    from qgen.metrics.gradable import binomial_interval, load_validator
+    from qgen.provenance import read_json
+
+    scores = []
+    for name, path in validators.items():
+        validator = load_validator(path)
+        accepted = validator.accepts(generated)
+        interval = binomial_interval(int(accepted.sum()), int(accepted.size), level, "wilson")
+        real = read_json(Path(path).with_suffix(".json"))["real"]
+        scores.append(_score(
+            "standard", f"gradable_{name}", interval.estimate, validator=name, n_gradable=int(accepted.sum()),
+            n_generated=int(accepted.size), binomial_low=interval.low, binomial_high=interval.high,
+            binomial_method="wilson", threshold=validator.threshold, real_fraction=real["fraction"],
+            real_low=real["low"], real_high=real["high"], real_n=real["n"], real_split=real["split"],
+        ))
+    return scores
+
+
+def run_facts(train_record: Mapping[str, Any], samples_record: Mapping[str, Any] | None) -> list[Score]:
+    """What a run cost, measured (protocol ``run``): trainable parameters (total, quantum
+    weights), mean wall time per training epoch, and wall time per generated image."""
+    parameters = train_record.get("parameters") or {}
+    epochs = train_record.get("seconds_per_epoch") or []
+    facts = {
+        "parameters": parameters.get("total"),
+        "parameters_quantum": parameters.get("quantum"),
+        "seconds_per_epoch": float(np.mean(epochs)) if epochs else None,
+        "seconds_per_image": (samples_record or {}).get("seconds_per_image"),
+    }
+    return [_score("run", k, v) for k, v in facts.items() if v is not None]
+
+
 def load_reference_features(path: Path, n_references: int) -> np.ndarray:
     """Features written by ``qgen reference-features``, checked against the reference count."""
     features = np.load(path)["features"]
@@ -99,12 +136,14 @@ def score_run(
     device: str = "cpu",
     log: Callable[[str], None] = print,
     reference_features: Path | None = None,
+    validators: Mapping[str, Path] | None = None,
 ) -> list[Score]:
     """All configured protocols for one run's samples (uint8, N x H x W x C).
 
     ``classes``: the classes the run was trained on (one class, or all of an experiment's).
     ``reference_features``: the standard protocol's reference features, extracted once per
-    unit (else extracted here).
+    unit (else extracted here). ``validators``: the fitted validator of each name in
+    ``scoring.gradable`` (S3-C1).
     """
     extractors: dict[str, FeatureExtractor] = {}
 
@@ -132,4 +171,11 @@ def score_run(
         log(f"standard protocol: {len(generated)} samples against {len(refs)} held-out images of classes {list(classes)}")
         scores += standard_protocol(generated, refs, extractor(scoring["features"]), scoring["features"], seed, ref_f,
                                     nearest=scoring.get("ssim_nearest", True))
+    wanted = list(scoring.get("gradable") or [])
+    if wanted:
+        missing = [n for n in wanted if n not in (validators or {})]
+        if missing:
+            raise ValueError(f"scoring.gradable names {missing} but no fitted validator file was given for them")
+        log(f"gradable: {len(generated)} samples judged by {', '.join(wanted)}")
+        scores += gradable_protocol(generated, {n: Path(validators[n]) for n in wanted})  # type: ignore[index]
     return scores

@@ -1,7 +1,15 @@
-"""The generic sampler: any trained family, n images in [-1, 1], stored as uint8."""
+"""The generic sampler: any trained family, n images in [-1, 1], stored as uint8.
+
+Sampling settings: ``n_samples`` and ``batch_size``; ``quantum`` (backend options such as
+hardware noise or shots, applied to every circuit the trained model simulates:
+:mod:`qgen.quantum.at_sampling`); and the family's own ``sampling_options`` (a latent diffusion
+model's ``steps``). The record beside the samples holds the settings, the circuits changed and
+the measured time per image.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,6 +25,18 @@ from qgen.runs import load_run
 
 # Sampling noise must not reuse the training stream of the same seed.
 SAMPLING_SEED_OFFSET = 1_000_003
+NOISELESS = "noiseless"
+
+
+def sampling_label(quantum: Mapping[str, Any] | None) -> str:
+    """How a run's circuits were sampled, as tables and claims name it: "noiseless", or e.g.
+    "depolarizing=0.01", "amplitude_damping=0.05", "shots=1024" (joined by "," when combined)."""
+    quantum = quantum or {}
+    noise = quantum.get("noise") or {}
+    parts = [f"{k}={format(float(noise[k]), 'g')}" for k in ("depolarizing", "amplitude_damping") if noise.get(k)]
+    if quantum.get("shots"):
+        parts.append(f"shots={int(quantum['shots'])}")
+    return ",".join(parts) or NOISELESS
 
 
 def sample(
@@ -33,21 +53,30 @@ def sample(
     family, record = load_run(model_path, device)
     seed = record["seed"]
     set_determinism(seed, threads)
+    circuits: list[dict[str, Any]] = []
+    if sampling.get("quantum"):  # PennyLane is imported only when circuits are re-configured
+        from qgen.quantum.at_sampling import apply_backend_options
+
+        circuits = apply_backend_options(family, sampling["quantum"], seed)
+    family.configure_sampling({k: sampling[k] for k in family.sampling_options if k in sampling})
     generator = torch.Generator().manual_seed(seed + SAMPLING_SEED_OFFSET)
-    family.configure_sampling(sampling)
     n_samples, batch_size = sampling["n_samples"], sampling["batch_size"]
     batches = []
+    started = time.perf_counter()
     with torch.no_grad():
         for start in range(0, n_samples, batch_size):
             size = min(batch_size, n_samples - start)
             bar = (lambda steps: tqdm(steps, desc=f"sampling {start + size}/{n_samples}", mininterval=5)) if progress else None
             batches.append(from_model_tensor(family.sample(size, generator, progress=bar)))
+    seconds = time.perf_counter() - started
     images = np.concatenate(batches)
     with atomic_path(out_path) as tmp:
         np.savez_compressed(tmp, images=images)
     write_json(
         out_path.with_suffix(".json"),
         provenance("sample", dict(sampling), seed, model=str(model_path), train_job=record["job"],
-                   family_report=family.report()),
+                   family_report=family.report(),
+                   seconds=round(seconds, 4), seconds_per_image=seconds / max(len(images), 1),
+                   threads=threads, device=str(device), circuits_at_sampling=circuits),
     )
     return out_path

@@ -23,6 +23,7 @@ from qgen.config import (
     target_experiments,
     train_slice,
     trained_models,
+    training_experiment,
     units,
 )
 from qgen.data import dataset_info
@@ -30,6 +31,7 @@ from qgen.families import family_class
 from qgen.measures import MEASURES
 from qgen.studies import STUDIES
 from qgen.paths import RUN as RUN_PATTERN, reference_tag
+from qgen.sample import NOISELESS, sampling_label
 
 # A cluster job's own Snakemake (the SLURM executor runs it twice per job) gets the config the
 # submitting run has checked: it only fills defaults and expands sweeps, skipping the semantic
@@ -70,6 +72,7 @@ wildcard_constraints:
     target=r"[A-Za-z0-9_.\-]+",
     study=r"[A-Za-z0-9_\-]+",
     axis=r"[A-Za-z0-9_]+",
+    validator=r"[a-z_]+",
 
 
 def slice_arg(slice_):
@@ -93,15 +96,28 @@ def experiment_runs(experiment, models=None, all_trained=False):
     ]
 
 
-def run_files(experiment, name):
+def run_files(experiment, name, trained=False):
+    """A file of every run of an experiment; ``trained``: a training output, from the run that
+    trained it (a sampling-time sweep member samples its base's runs)."""
+    if trained:
+        return [trained_run_file(run, name) for run in experiment_runs(experiment)]
     return [f"{RUN}/{name}".format(**run) for run in experiment_runs(experiment)]
 
 
+def trained_run_file(run, name):
+    """A training output of a run (model.pt, train.json, ...), in the folder of the experiment
+    that trains it: its own, or the sweep base whose training it shares (training_experiment)."""
+    run = dict(run)
+    run["experiment"] = training_experiment(config, run["experiment"], run["model"])
+    return f"{RUN}/{name}".format(**run)
+
+
 def required_runs(wildcards):
-    """The trained runs a model requires (same experiment, unit and seed), by role."""
+    """The trained runs a model requires (same experiment, unit and seed; a sweep member's from
+    its base when the base trains them alike), by role."""
     model = resolved_model(config, wildcards.experiment, wildcards.model)
     return {
-        f"requires_{role}": f"{RUN}/model.pt".format(**{**dict(wildcards), "model": required})
+        f"requires_{role}": trained_run_file({**dict(wildcards), "model": required}, "model.pt")
         for role, required in model["requires"].items()
     }
 
@@ -141,7 +157,9 @@ def interpolation_runs(experiment):
     e = exp(experiment)
     unit = units(config, experiment)[0]
     return [
-        f"{RUN}/model.pt".format(experiment=experiment, dataset=e["dataset"], unit=unit, model=m, seed=e["seeds"][0])
+        trained_run_file(
+            dict(experiment=experiment, dataset=e["dataset"], unit=unit, model=m, seed=e["seeds"][0]), "model.pt"
+        )
         for m in interpolating_models(experiment)
     ]
 
@@ -149,6 +167,26 @@ def interpolation_runs(experiment):
 def routes(experiment):
     """Whether a model of the experiment measures routing (the routing-curve figure)."""
     return any("routing" in measures_used(config, experiment, m) for m in exp(experiment)["models"])
+
+
+def sampling_of(experiment):
+    """The label of how an experiment samples its quantum models: noiseless, or its noise."""
+    labels = {
+        sampling_label(section(config, experiment, m, "sampling").get("quantum")) for m in exp(experiment)["models"]
+    }
+    return ",".join(sorted(labels))
+
+
+def noise_experiments(experiment):
+    """A swept experiment and the members of its sampling-time axes that sample under noise or
+    with shots (the noise figure's experiments); [] when it has none."""
+    members = [
+        m
+        for axis in (exp(experiment).get("sweep_members") or {}).values()
+        for m in axis.values()
+        if m != experiment and sampling_of(m) != NOISELESS
+    ]
+    return [experiment, *dict.fromkeys(members)] if members else []
 
 
 def reference_name(experiment, unit):
@@ -162,28 +200,36 @@ def experiment_outputs(experiments):
     for experiment in experiments:
         e = exp(experiment)
         figures = f"{RESULTS}/{experiment}/figures"
+        # a sampling-time sweep member (hardware noise) trains nothing: its training figures are its base's
+        trains = not e.get("sweep_of") or any(
+            training_experiment(config, experiment, m) == experiment for m in e["models"]
+        )
         outputs += [
             f"{RESULTS}/{experiment}/tables/scores.csv",
             f"{RESULTS}/{experiment}/tables/table.md",
-            f"{figures}/loss_curves.png",
-            f"{figures}/loss_curves_per_class.png",
         ]
+        outputs += [f"{figures}/loss_curves.png", f"{figures}/loss_curves_per_class.png"] if trains else []
         outputs += [f"{figures}/samples_{unit}.png" for unit in units(config, experiment)]
         study = section(config, experiment, None, "scoring").get("sample_size_study")
         if study and study.get("class") is not None:
             name = f"fid_vs_n_{e['dataset']}_class{study['class']}"
             outputs += [f"{figures}/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
-        if quantum_models(experiment):
+        if quantum_models(experiment) and trains:
             outputs.append(f"{figures}/quantum_grads.png")
             outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
         if is_swept(config, experiment):
             outputs += [f"{RESULTS}/{experiment}/tables/sweep.md", f"{figures}/sweep.png"]
-        if interpolating_models(experiment):
+        if interpolating_models(experiment) and trains:  # encoding and decoding: the trained run's
             outputs.append(f"{figures}/interpolations.png")
         if routes(experiment):
             outputs.append(f"{figures}/routing_curve.png")
         for axis in e.get("sweep_members") or {}:
             outputs += [f"{RESULTS}/{experiment}/tables/ablation_{axis}.md", f"{figures}/ablation_{axis}.png"]
+        if noise_experiments(experiment):
+            outputs += [f"{figures}/noise.png", f"{RESULTS}/{experiment}/tables/noise.md"]
+        # the diagnostic depends on its settings only: drawn once, for the base of a sweep
+        if section(config, experiment, None, "figures").get("trainability") and not e.get("sweep_of"):
+            outputs += [f"{figures}/trainability.png", f"{RESULTS}/{experiment}/tables/trainability.csv"]
     return outputs
 
 
@@ -241,11 +287,24 @@ def feature_inputs(wildcards):
 
 
 def measure_inputs(wildcards):
-    """What the run's measures read besides its samples: the trainer's other outputs."""
+    """What the run's measures read besides its samples: the trainer's other outputs (from the run
+    that trained it: a sampling-time sweep member's are its base's)."""
     if not measures_used(config, wildcards.experiment, wildcards.model):
         return {}
-    run = RUN.format(**dict(wildcards))
-    return {"model": f"{run}/model.pt", "epochs": f"{run}/epochs.csv", "losses": f"{run}/losses.csv"}
+    return {
+        k: trained_run_file(wildcards, f"{k}.{ext}")
+        for k, ext in (("model", "pt"), ("epochs", "csv"), ("losses", "csv"))
+    }
+
+
+def validator_file(name, dataset):
+    """A gradable validator, fitted once per dataset for every experiment (S3-C1)."""
+    return f"{RESOURCES}/validators/{dataset}/{name}.pt"
+
+
+def validator_inputs(wildcards):
+    """The fitted validators of the run's scoring.gradable, by name."""
+    return {f"validator_{n}": validator_file(n, wildcards.dataset) for n in scoring(wildcards).get("gradable") or []}
 
 
 def reference_feature_file(experiment, dataset, unit, model=None):
@@ -274,15 +333,17 @@ def paper_table_arg(wildcards):
     return f"--paper {shlex.quote(str(Path(config['paper_results_dir']) / f'{stem}.csv'))}"
 
 
-def unit_runs(wildcards, name):
-    """A file of the first seed's run of every model of one unit."""
+def unit_runs(wildcards, name, trained=False):
+    """A file of the first seed's run of every model of one unit (``trained``: a training output,
+    from the run that trained it, as run_files)."""
     e = exp(wildcards.experiment)
-    return [
-        f"{RUN}/{name}".format(
+    runs = [
+        dict(
             experiment=wildcards.experiment, dataset=e["dataset"], unit=wildcards.unit, model=model, seed=e["seeds"][0]
         )
         for model in e["models"]
     ]
+    return [trained_run_file(run, name) if trained else f"{RUN}/{name}".format(**run) for run in runs]
 
 
 def unit_samples(wildcards):

@@ -29,7 +29,7 @@ rule table:
 rule figure_samples:
     input:
         samples=unit_samples,
-        records=lambda w: unit_runs(w, "train.json"),
+        records=lambda w: unit_runs(w, "train.json", trained=True),
     output:
         report(
             f"{RESULTS}/{{experiment}}/figures/samples_{{unit}}.png",
@@ -52,7 +52,7 @@ rule figure_samples:
 
 rule figure_losses:
     input:
-        lambda w: run_files(w.experiment, "losses.csv"),
+        lambda w: run_files(w.experiment, "losses.csv", trained=True),
     output:
         mean=report(
             f"{RESULTS}/{{experiment}}/figures/loss_curves.png",
@@ -79,7 +79,7 @@ rule figure_losses:
 
 rule figure_quantum_grads:
     input:
-        lambda w: run_files(w.experiment, "quantum_grads.csv"),
+        lambda w: run_files(w.experiment, "quantum_grads.csv", trained=True),
     output:
         report(
             f"{RESULTS}/{{experiment}}/figures/quantum_grads.png",
@@ -180,6 +180,50 @@ rule ablation:
     shell:
         "qgen ablation --job {params.job} --scores {input} --axis {wildcards.axis} --title '{wildcards.experiment}' "
         "--out-csv {output.csv} --out-md {output.markdown} --out-png {output.png} > {log} 2>&1"
+
+
+rule figure_noise:
+    input:
+        lambda w: [f"{RESULTS}/{e}/tables/scores.csv" for e in noise_experiments(w.experiment)],
+    output:
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/noise.png",
+            caption="../report/noise.rst",
+            category="9 Hardware noise",
+        ),
+        markdown=f"{RESULTS}/{{experiment}}/tables/noise.md",
+        csv=f"{RESULTS}/{{experiment}}/tables/noise.csv",
+    log:
+        f"{LOGS}/figures/{{experiment}}_noise.log",
+    conda:
+        ENV
+    params:
+        job=lambda w: slice_arg(figure_slice(config, w.experiment)),
+    shell:
+        "qgen figure noise --job {params.job} --inputs {input} --title '{wildcards.experiment}' "
+        "--out {output.png} > {log} 2>&1"
+
+
+rule figure_trainability:
+    output:
+        png=report(
+            f"{RESULTS}/{{experiment}}/figures/trainability.png",
+            caption="../report/trainability.rst",
+            category="5 Circuits",
+        ),
+        csv=f"{RESULTS}/{{experiment}}/tables/trainability.csv",
+    log:
+        f"{LOGS}/figures/{{experiment}}_trainability.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_trainability/{{experiment}}.tsv"
+    conda:
+        ENV
+    threads: THREADS
+    params:
+        job=lambda w: slice_arg({"trainability": section(config, w.experiment, None, "figures")["trainability"]}),
+    shell:
+        "qgen figure trainability --job {params.job} --title '{wildcards.experiment}' --out {output.png} "
+        "--threads {threads} > {log} 2>&1"
 
 
 rule claims:

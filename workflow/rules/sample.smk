@@ -1,6 +1,7 @@
 rule sample:
     input:
-        model=f"{RUN}/model.pt",
+        # the run that trained the model: this experiment's, or the sweep base's it shares
+        model=lambda w: trained_run_file(w, "model.pt"),
     output:
         samples=f"{RUN}/samples.npz",
         provenance=f"{RUN}/samples.json",

@@ -37,6 +37,29 @@ rule train_feature_classifier:
         "--epochs {params.epochs} --out {output} --threads {threads} > {log} 2>&1"
 
 
+rule fit_validator:
+    input:
+        prepared=f"{DATA}/{{dataset}}/prepared.json",
+    output:
+        validator=f"{RESOURCES}/validators/{{dataset}}/{{validator}}.pt",
+        record=f"{RESOURCES}/validators/{{dataset}}/{{validator}}.json",
+    log:
+        f"{LOGS}/fit_validator/{{dataset}}_{{validator}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fit_validator/{{dataset}}_{{validator}}.tsv"
+    conda:
+        ENV
+    threads: THREADS
+    params:
+        data_root=data_root,
+        job=slice_arg(config["metrics"]["validators"]),
+        real_split=config["defaults"]["scoring"]["reference_split"],
+    shell:
+        "qgen fit-validator --name {wildcards.validator} --dataset {wildcards.dataset} --data-root {params.data_root} "
+        "--job {params.job} --real-split {params.real_split} --out {output.validator} --threads {threads} "
+        "> {log} 2>&1"
+
+
 rule reference_features:
     input:
         prepared=f"{DATA}/{{dataset}}/prepared.json",
@@ -66,8 +89,9 @@ rule score:
         unpack(feature_inputs),
         unpack(score_reference_inputs),
         unpack(measure_inputs),
+        unpack(validator_inputs),
         samples=f"{RUN}/samples.npz",
-        train_record=f"{RUN}/train.json",
+        train_record=lambda w: trained_run_file(w, "train.json"),
         prepared=f"{DATA}/{{dataset}}/prepared.json",
     output:
         scores=f"{RUN}/scores.json",
@@ -90,7 +114,10 @@ rule score:
         references=lambda w, input: (
             f"--reference-features {input.reference_features}" if "reference_features" in input.keys() else ""
         ),
+        validators=lambda w, input: " ".join(
+            f"--validator {k.removeprefix('validator_')}={v}" for k, v in input.items() if k.startswith("validator_")
+        ),
     shell:
         "qgen score --job {params.job} --unit {wildcards.unit} --train-record {input.train_record} "
-        "--samples {input.samples} --data-root {params.data_root} {params.features} {params.references} "
+        "--samples {input.samples} --data-root {params.data_root} {params.features} {params.references} {params.validators} "
         "--out {output.scores} --device {resources.device} --threads {threads} > {log} 2>&1"

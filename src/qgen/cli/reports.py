@@ -21,6 +21,7 @@ def table(args: argparse.Namespace) -> None:
     from qgen.provenance import provenance, write_json
     from qgen.report.html import html_page
     from qgen.report.markdown import markdown_table, section
+    from qgen.report.sampling_tables import dataset_note
     from qgen.report.tables import collect_scores, comparison_markdown, comparison_table, paper_table
     from qgen.studies import STUDIES
 
@@ -45,6 +46,7 @@ def table(args: argparse.Namespace) -> None:
         features = ", ".join(sorted(subset["features"].dropna().astype(str).unique()))
         sizes = subset[["n_generated", "n_real"]].dropna().drop_duplicates()
         notes = [
+            *dataset_note(subset),
             *([f"features: {features}"] if features else []),
             *(["generated/real images per score: " + "; ".join(f"{int(g)}/{int(r)}" for g, r in sizes.to_numpy())]
               if len(sizes) else []),
@@ -210,7 +212,8 @@ def figure(args: argparse.Namespace) -> None:
     job = json.loads(args.job) if args.job else {}
     handlers = {"samples": _samples_figure, "losses": _loss_figures, "grads": _gradient_figure,
                 "circuit": _circuit_figure, "forest": _forest_figure, "sweep": _sweep_figure,
-                "interpolations": _interpolations_figure, "routing": _routing_figure}
+                "interpolations": _interpolations_figure, "routing": _routing_figure, "noise": _noise_figure,
+                "trainability": _trainability_figure}
     handlers[args.kind](args, job, out)
 
 
@@ -276,6 +279,55 @@ def _circuit_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
     figures.circuit_diagram(quantum["circuit"], quantum.get("circuit_params") or {}, out)
 
 
+def _noise_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
+    """Quality against noise strength and shots, over seeds; its table beside (S3-C3)."""
+    import pandas as pd
+
+    from qgen.report.figures import save_figure
+    from qgen.report.markdown import interval, markdown_table, section
+    from qgen.report.noise import noise_plot
+    from qgen.report.sampling_tables import dataset_note, noise_table
+    from qgen.report.tables import read_scores
+
+    scores = pd.concat([read_scores(p) for p in args.inputs], ignore_index=True)
+    wanted = job.get("figures", {}).get("noise_metrics") or ["standard:fid", *sorted(
+        f"standard:{m}" for m in scores["metric"].dropna().unique() if str(m).startswith("gradable_"))]
+    metrics = [tuple(w.split(":", 1)) for w in wanted]
+    table = noise_table(scores, metrics)
+    tables = out.parent.parent / "tables"
+    with atomic_path(tables / "noise.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    shown = table.assign(cell=[interval(r.mean, r.low, r.high) for r in table.itertuples()]).pivot_table(
+        index=["model", "sampling"], columns="metric", values="cell", aggfunc="first", sort=False).reset_index()
+    notes = [*dataset_note(scores), "mean over seeds with a 95% t-interval; seconds_per_image: wall time of the "
+             "sampling job per image (all circuit calls of all steps), on this machine under its load"]
+    atomic_write_text(tables / "noise.md", section(f"{args.title}: sampling under hardware noise",
+                                                   markdown_table(shown), notes))
+    save_figure(noise_plot(table, [m for _, m in metrics], args.title), out,
+                description="quality of the quantum models sampled under hardware noise against their noiseless "
+                            "samples (mean over seeds, 95% t-interval)",
+                data=table.to_dict("records"))
+
+
+def _trainability_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
+    """The ansatz comparison: gradient variance at random initialisation against qubits."""
+    import torch
+
+    from qgen.quantum.trainability import trainability_study
+    from qgen.report.trainability import gradient_variance_figure
+
+    torch.set_num_threads(args.threads)
+    settings = dict(job["trainability"])
+    study = trainability_study(
+        settings["ansatzes"], settings["qubits"], n_layers=settings.get("n_layers", 3),
+        n_inits=settings.get("n_inits", 200), seed=settings.get("seed", 0), cost=settings.get("cost", "z0"),
+    )
+    with atomic_path(out.parent.parent / "tables" / "trainability.csv") as tmp:
+        study.to_csv(tmp, index=False)
+    gradient_variance_figure(study, out, f"{args.title}: gradient variance at initialisation "
+                                         f"({settings.get('n_layers', 3)} layers)")
+
+
 def _interpolations_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
     from qgen.report import figures
 
@@ -319,7 +371,7 @@ def latent_interpolation(model_file: Path, data_root: Path, steps: int) -> "np.n
     x = to_model_tensor(held_out.images[[first, other]])
     with torch.no_grad():
         z = family.encode(x)
-        t = torch.linspace(0, 1, steps)[:, None]
+        t = torch.linspace(0, 1, steps).view(-1, *[1] * (z.dim() - 1))  # flat latents or latent maps
         path = family.decode((1 - t) * z[0] + t * z[1])
     return np.concatenate([held_out.images[[first]], from_model_tensor(path), held_out.images[[other]]])
 
@@ -389,7 +441,7 @@ def _forest_figure(args: argparse.Namespace, job: dict, out: Path) -> None:
     subtitle = (f"{args.title}: primary protocol {study.primary.name}; "
                 f"measured difference with its 95% interval, verdict after Holm")
     warning = SMOKE_WARNING.split("**")[1] if job.get("smoke") else ""
-    fig, rows = forest_plot(claims, study.name, study.title, subtitle, study.combined, warning)
+    fig, rows = forest_plot(claims, study.name, study.title, subtitle, {**study.combined, **study.combined_any}, warning)
     save_figure(fig, out, description=f"forest plot of {study.name}'s claims", data=rows_data(rows))
 
 
@@ -441,13 +493,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out-png", required=True, help="the plot")
     p.set_defaults(handler=ablation)
 
-    p = sub.add_parser("figure", help="figures: samples, losses, grads, circuit, forest, sweep, interpolations, routing")
-    p.add_argument("kind", choices=["samples", "losses", "grads", "circuit", "forest", "sweep", "interpolations", "routing"],
-                   help="which figure")
+    kinds = ["samples", "losses", "grads", "circuit", "forest", "sweep", "interpolations", "routing", "noise",
+             "trainability"]
+    p = sub.add_parser("figure", help=f"figures: {', '.join(kinds)}")
+    p.add_argument("kind", choices=kinds,
+                   help="which figure (noise and trainability also write their tables into ../tables)")
     p.add_argument("--job", help="JSON slice of the figure (figures settings; the quantum block for a circuit; "
                    "study and smoke flag for a forest plot; axes and members for a sweep)")
     p.add_argument("--inputs", nargs="*", default=[],
-                   help="input files (samples.npz, losses.csv, quantum_grads.csv, the claims CSV, a sweep summary)")
+                   help="input files (samples.npz, losses.csv, quantum_grads.csv, the claims CSV, a sweep summary, "
+                        "scores for the noise figure)")
     p.add_argument("--records", nargs="*", default=[], help="train.json of each samples input (training budget)")
     p.add_argument("--labels", nargs="*", default=[], help="labels of the inputs (samples, interpolations)")
     p.add_argument("--out-per-class", help="losses: the per-class small multiples")
@@ -455,4 +510,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--study", help="the experiment's study (marks from its paper on the routing curve)")
     p.add_argument("--title", default="", help="figure title")
     p.add_argument("--out", required=True, help="the PNG")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads (trainability)")
     p.set_defaults(handler=figure)

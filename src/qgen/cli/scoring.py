@@ -39,14 +39,48 @@ def train_features(args: argparse.Namespace) -> None:
     print(f"feature classifier for {args.dataset}: {out} (training accuracy {model.train_accuracy:.3f})")
 
 
+def fit_validator(args: argparse.Namespace) -> None:
+    """Fit a gradable validator once per dataset, then measure the held-out real images' own
+    gradable fraction (the number every model's fraction is shown beside)."""
+    import json
+
+    from qgen.data import load_split
+    from qgen.determinism import set_determinism
+    from qgen.metrics.gradable import binomial_interval, fit_validator, save_validator
+    from qgen.provenance import provenance, write_json
+
+    settings = json.loads(args.job)
+    set_determinism(settings.get("seed", 0), args.threads)
+    out = Path(args.out)
+    options = {k: settings[k] for k in ("epochs", "outlier_weight") if k in settings}
+    validator = fit_validator(
+        args.name, args.dataset, Path(args.data_root), seed=settings.get("seed", 0),
+        calibration_split=settings.get("calibration_split", "val"), acceptance=settings.get("acceptance", 0.95),
+        threads=args.threads, **options,
+    )
+    reals = load_split(args.dataset, Path(args.data_root), args.real_split).images
+    accepted = validator.accepts(reals)
+    real = binomial_interval(int(accepted.sum()), int(accepted.size), 0.95, "wilson")
+    with atomic_path(out) as tmp:
+        save_validator(validator, tmp)
+    record = provenance("fit-validator", {"validator": args.name, "dataset": args.dataset, **settings},
+                        settings.get("seed", 0), metadata=validator.metadata, threshold=validator.threshold,
+                        real={"split": args.real_split, "n": real.n, "n_gradable": int(accepted.sum()),
+                              "fraction": real.estimate, "low": real.low, "high": real.high, "method": "wilson"})
+    write_json(out.with_suffix(".json"), record)
+    print(f"{args.name} validator for {args.dataset}: threshold {validator.threshold:.4f}; real {args.real_split} "
+          f"images gradable {real.estimate:.3f} [{real.low:.3f}, {real.high:.3f}] (n = {real.n})")
+
+
 def score(args: argparse.Namespace) -> None:
     import numpy as np
 
     from qgen.config import score_slice
     from qgen.determinism import set_determinism
-    from qgen.evaluate import score_run
+    from qgen.evaluate import run_facts, score_run
     from qgen.paths import unit_classes
     from qgen.provenance import provenance, read_json, write_json
+    from qgen.sample import sampling_label
 
     job = job_from_args(args, score_slice)
     trained = read_json(Path(args.train_record))
@@ -55,9 +89,11 @@ def score(args: argparse.Namespace) -> None:
     weights = dict(item.split("=", 1) for item in args.features)
     generated = np.load(args.samples)["images"]
     classes = unit_classes(args.unit, job["classes"])
+    validators = dict(item.split("=", 1) for item in args.validator)
     scores = score_run(job["scoring"], job["dataset"], classes, seed, generated, Path(args.data_root),
                        {k: Path(v) for k, v in weights.items()}, device=args.device,
-                       reference_features=Path(args.reference_features) if args.reference_features else None)
+                       reference_features=Path(args.reference_features) if args.reference_features else None,
+                       validators={k: Path(v) for k, v in validators.items()})
     if job.get("measures"):
         from qgen.measures import MeasureContext, run_measures
 
@@ -67,10 +103,15 @@ def score(args: argparse.Namespace) -> None:
             feature_weights={k: Path(v) for k, v in weights.items()}, device=args.device,
         )
         scores += run_measures(job["measures"], context)
+    # The sampler's record lies beside the samples (the same job wrote both).
+    samples_json = Path(args.samples).with_suffix(".json")
+    samples_record = read_json(samples_json) if samples_json.is_file() else None
+    scores += run_facts(trained, samples_record)
     run = {
         "experiment": job["experiment"], "dataset": job["dataset"], "unit": args.unit,
         "model": train_job["model"]["name"], "seed": seed,
         "n_train": train_job["training"].get("n_train_per_class"),
+        "sampling": sampling_label(((samples_record or {}).get("config") or {}).get("quantum")),
     }
     record = provenance("score", job, seed, samples=args.samples, train_record=args.train_record,
                         feature_weights=weights)
@@ -151,6 +192,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_execution_args(p)
     p.set_defaults(handler=train_features)
 
+    p = sub.add_parser("fit-validator", help="fit a gradable validator once per dataset (S3-C1)")
+    p.add_argument("--name", required=True, help="quality or grade_confidence (qgen.metrics.gradable.VALIDATORS)")
+    p.add_argument("--dataset", required=True, help="a dataset name of qgen.data")
+    p.add_argument("--data-root", required=True, help="prepared data folder (resources/data)")
+    p.add_argument("--job", required=True,
+                   help="JSON: metrics.validators (epochs, acceptance, calibration_split, outlier_weight, seed)")
+    p.add_argument("--real-split", default="test", help="held-out split whose own gradable fraction is reported")
+    p.add_argument("--out", required=True, help="the validator (.pt); its record goes beside it (.json)")
+    add_execution_args(p)
+    p.set_defaults(handler=fit_validator)
+
     p = sub.add_parser("score", help="score one run's samples under the configured protocols")
     add_job_args(p)
     p.add_argument("--unit", required=True, help="the class the run was trained on, or 'all'")
@@ -160,6 +212,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--features", action="append", default=[], metavar="NAME=WEIGHTS",
                    help="a feature network's weights, repeatable")
     p.add_argument("--reference-features", help="the references' features, from reference-features")
+    p.add_argument("--validator", action="append", default=[], metavar="NAME=FILE",
+                   help="a fitted gradable validator (scoring.gradable), repeatable")
     p.add_argument("--out", required=True, help="scores.json")
     add_execution_args(p)
     p.set_defaults(handler=score)

@@ -30,6 +30,7 @@ from qgen.config.resolve import (
     served_by,
     train_slice,
     trained_models,
+    training_experiment,
     units,
 )
 from qgen.config.semantics import check_models, check_semantics
@@ -105,6 +106,7 @@ __all__ = [
     "target_experiments",
     "train_slice",
     "trained_models",
+    "training_experiment",
     "units",
     "validate_schema",
 ]

@@ -136,6 +136,34 @@ def train_slice(config: dict[str, Any], experiment_name: str, model: str) -> dic
     }
 
 
+def training_experiment(config: dict[str, Any], experiment_name: str, model: str) -> str:
+    """The experiment whose trained run of ``model`` this experiment samples.
+
+    A sweep member trains nothing its base trains alike: when the base trains ``model`` on the
+    same data with the same training slice (the model's and those of every run it requires,
+    names aside), the member samples the base's run. A sampling-time axis (hardware noise,
+    sampling steps) therefore adds sampling and scoring jobs, never training jobs. Otherwise
+    (no base, or any training setting differs) the experiment trains its own run.
+    """
+    exp = experiment(config, experiment_name)
+    base_name = (exp.get("sweep_of") or {}).get("experiment")
+    if not base_name or base_name not in config["experiments"]:
+        return experiment_name
+    base = experiment(config, base_name)
+    if any(base.get(k) != exp.get(k) for k in ("dataset", "train_on", "classes")):
+        return experiment_name
+    if model not in trained_models(config, base_name):
+        return experiment_name
+
+    def slices(name: str) -> list[dict[str, Any]]:
+        chain = [model]
+        for m in chain:  # the model and, transitively, what it requires
+            chain += [r for r in resolved_model(config, name, m)["requires"].values() if r not in chain]
+        return [{**train_slice(config, name, m), "experiment": None} for m in chain]
+
+    return base_name if dumps_slice(slices(base_name)) == dumps_slice(slices(experiment_name)) else experiment_name
+
+
 def sample_slice(config: dict[str, Any], experiment_name: str, model: str) -> dict[str, Any]:
     """What a sampling job depends on besides its model file."""
     return {"sampling": section(config, experiment_name, model, "sampling")}

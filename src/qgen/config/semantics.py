@@ -103,6 +103,7 @@ def check_semantics(config: dict[str, Any]) -> None:
                                   f"(models.{model}.quantum: {{circuit, circuit_params}})")
         _check_measures(config, exp_name)
         _check_sample_counts(config, exp_name)
+        _check_sampling_and_scoring(config, exp_name)
     check_targets(config)
 
 
@@ -121,6 +122,42 @@ def _check_measures(config: dict[str, Any], exp_name: str) -> None:
             if problem:
                 raise ConfigError(f"{where}: measure {name!r} cannot measure it: {problem}. "
                                   f"Fix: drop {name!r} from that model's measures.use.")
+
+
+GENERIC_SAMPLING = ("n_samples", "batch_size", "quantum")
+NOISY_BACKENDS = ("torch", "default.mixed")
+
+
+def _check_sampling_and_scoring(config: dict[str, Any], exp_name: str) -> None:
+    """Sampling keys a family reads, noise on a backend that simulates it, known validators and ansatzes."""
+    from qgen.config.resolve import section
+    from qgen.families import FAMILIES
+    from qgen.metrics.gradable import VALIDATORS
+    from qgen.quantum import CIRCUITS
+
+    where = f"experiments.{exp_name}"
+    for model in config["experiments"][exp_name]["models"]:
+        resolved = resolved_model(config, exp_name, model)
+        family = FAMILIES.get(resolved["family"])
+        sampling = section(config, exp_name, model, "sampling")
+        for key in sampling:
+            if key == "noise_source":  # every family reads pseudo noise; circuit noise is checked above
+                continue
+            if key not in GENERIC_SAMPLING and sampling[key] is not None and key not in family.sampling_options:
+                raise ConfigError(f"{where}: model {model!r} (family {resolved['family']}) does not read sampling.{key} "
+                                  f"(it reads {', '.join(GENERIC_SAMPLING + family.sampling_options)}). "
+                                  f"Fix: set it for the models that read it (model_settings) or drop it.")
+        noise = (sampling.get("quantum") or {}).get("noise")
+        backend = (resolved["quantum"] or {}).get("backend", {}).get("name")
+        if noise and resolved["quantum"] and backend not in NOISY_BACKENDS:
+            raise ConfigError(f"{where}: model {model!r} samples with sampling.quantum.noise but its circuit runs on "
+                              f"{backend!r}, which cannot simulate noise channels. Fix: use backend "
+                              f"{' or '.join(NOISY_BACKENDS)} for this model.")
+        for name in section(config, exp_name, model, "scoring").get("gradable") or []:
+            _known("validator", name, VALIDATORS, f"{where} ({model}) scoring.gradable")
+    trainability = section(config, exp_name, None, "figures").get("trainability") or {}
+    for name in trainability.get("ansatzes", []):
+        _known("circuit", name, CIRCUITS, f"{where} figures.trainability.ansatzes")
 
 
 def _needs_quantum(resolved: dict[str, Any]) -> bool:

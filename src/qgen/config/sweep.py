@@ -6,7 +6,9 @@ that value; an axis may name the ``models`` its members train (an ablation of on
 study's main experiment). ``grid``: the axes crossed, each combination becoming
 ``<experiment>__<axis1>-<v1>__<axis2>-<v2>...`` (S1's noise source x schedule x time-step
 sampling). A member whose jobs are the base's is not duplicated: the base's runs serve it.
-Adding a value therefore adds exactly its experiments' jobs.
+Adding a value therefore adds exactly its experiments' jobs; a value of an axis that changes
+sampling settings only adds sampling and scoring jobs, since a member trains nothing its base
+trains alike (:func:`qgen.config.resolve.training_experiment`).
 
 Recorded on the base: ``sweep_members`` (axis -> value label -> the experiment that serves it),
 ``grid_members`` (combination label -> experiment) and ``sweep_base`` (axis -> the base's own

@@ -21,6 +21,7 @@ _MODULES = (
     "qgen.families.vqvae",
     "qgen.families.vqvae_prior",
     "qgen.families.router",
+    "qgen.families.latent_diffusion",
 )
 for _module in _MODULES:
     importlib.import_module(_module)

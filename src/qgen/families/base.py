@@ -19,11 +19,14 @@ Contract
   they arrive inside ``settings`` under their names, merged as every other setting.
 - ``requires`` names the roles of other runs it needs (an autoencoder, a router's members);
   they arrive trained and frozen in ``requires``.
-- Sampling settings a family reads (``sampling_options``, e.g. DDPM's ``noise_source``) reach it
-  through ``configure_sampling(sampling)`` before ``sample``: they are the sampling job's slice,
-  not the training job's, so changing them reruns sampling only.
+- Sampling settings a family reads (``sampling_options``, e.g. DDPM's ``noise_source``, a latent
+  diffusion model's number of sampling ``steps``) reach it through ``configure_sampling(sampling)``
+  before ``sample``: they are the sampling job's slice, not the training job's, so changing them
+  reruns sampling only.
 - ``report()`` returns what the family checked or chose during the job (e.g. a noise source's
   normality check); the trainer and sampler write it into the job's record.
+- ``data_init(images)`` (optional) sets data-dependent buffers once before the first step of a
+  fresh run (a latent diffusion model's latent scale); they are saved with the weights.
 """
 
 from __future__ import annotations
@@ -138,6 +141,14 @@ class Family(nn.Module, abc.ABC):
         """The trained run given for ``role``."""
         return self._required[role]
 
+    @property
+    def required_runs(self) -> dict[str, "Family"]:
+        """Every required run by role (frozen; not among this family's modules)."""
+        return dict(self._required)
+
+    def data_init(self, images: torch.Tensor) -> None:
+        """Data-dependent initialisation before the first step of a fresh run (default: none)."""
+
     @abc.abstractmethod
     def optimiser_groups(self) -> dict[str, list[nn.Parameter]]:
         """Optimiser name -> its parameters, in the order they are stepped on each batch."""
@@ -157,7 +168,7 @@ class Family(nn.Module, abc.ABC):
         return bool(quantum)
 
     def configure_sampling(self, sampling: Mapping[str, Any]) -> None:
-        """Take the sampling job's settings (``sampling_options``) before ``sample``."""
+        """Take the sampling job's settings (its ``sampling_options``) before ``sample`` (default: none)."""
 
     def report(self) -> dict[str, Any]:
         """What the family checked or chose in this job, for the job's record."""

@@ -25,9 +25,16 @@ class QuantumLayer(nn.Module):
         super().__init__()
         self.spec = build_circuit(circuit, **(circuit_params or {}))
         self.backend = backend
+        self.backend_options = dict(backend_options or {})
         # Uniform in [0, 2pi), as PennyLane's TorchLayer initialises weights.
         self.weights = nn.Parameter(torch.rand(self.spec.weight_shape) * 2 * math.pi)
-        self._execute = make_executor(self.spec, backend, **(backend_options or {}))
+        self._execute = make_executor(self.spec, backend, **self.backend_options)
+
+    def set_backend_options(self, options: dict[str, Any]) -> None:
+        """Run the same circuit and weights with ``options`` merged over the layer's own backend
+        options (sampling under hardware noise or with shots; the trained weights stay)."""
+        self.backend_options = {**self.backend_options, **options}
+        self._execute = make_executor(self.spec, self.backend, **self.backend_options)
 
     @property
     def n_inputs(self) -> int:
@@ -41,4 +48,5 @@ class QuantumLayer(nn.Module):
         return self._execute(angles, self.weights)
 
     def extra_repr(self) -> str:
-        return f"circuit={self.spec.name}, qubits={self.spec.n_qubits}, backend={self.backend}"
+        options = f", options={self.backend_options}" if self.backend_options else ""
+        return f"circuit={self.spec.name}, qubits={self.spec.n_qubits}, backend={self.backend}{options}"

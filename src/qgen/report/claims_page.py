@@ -20,7 +20,13 @@ SMOKE_WARNING = (
     "on small data to check that the pipeline runs; run the study's full target for verdicts."
 )
 READINGS = {"fixed": "these classes", "random": "classes as a draw", "single": "one unit, seeds"}
-COMBINED = "all parts"
+COMBINED = "all parts"  # a claim that holds when every part holds (qgen.claims._combine)
+ANY = "any part"  # a claim that holds when any row of its parts holds (combined_any: S3-C3)
+
+
+def is_combined(statistic: Any) -> bool:
+    """Whether a row is a claim made of parts (every part, or any part) rather than a part."""
+    return statistic in (COMBINED, ANY)
 
 
 def _value(row: Any, key: str) -> float:
@@ -54,13 +60,17 @@ def _verdict(row: Any) -> str:
     return f"**{row.verdict}**"
 
 
-def _comparison(treatment: Any, baseline: Any) -> str:
-    """'t vs b'; one model alone (a part judged against bounds); 'all parts' for a claim across pairs."""
+def _comparison(treatment: Any, baseline: Any, statistic: Any = COMBINED) -> str:
+    """'t vs b'; one model alone (a part judged against bounds); for a claim across pairs 'all
+    parts', or 'any part' for one that holds when any of its rows holds (``statistic``)."""
     treatment = treatment if isinstance(treatment, str) else ""
     baseline = baseline if isinstance(baseline, str) else ""
     if not treatment and not baseline:
-        return "all parts"
+        return ANY if statistic == ANY else COMBINED
     return f"{treatment} vs {baseline}" if baseline else treatment
+
+
+comparison_label = _comparison
 
 
 def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected: bool = True) -> str:
@@ -75,12 +85,13 @@ def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected
     p_label = "p (Holm)" if corrected else "p (not corrected)"
     out = []
     for r in rows.itertuples():
-        combined = r.statistic == COMBINED
+        combined = is_combined(r.statistic)
+        parts = r.note.rstrip(".") if r.statistic == ANY else "parts: " + r.note.rstrip(".")
         cells = {
             "claim": f"**{r.claim}**" if combined else r.claim,
-            "comparison": _comparison(r.treatment, r.baseline),
+            "comparison": _comparison(r.treatment, r.baseline, r.statistic),
             "statement": r.statement,
-            "metric": ("parts: " + r.note.rstrip(".")) if combined else metric_label(r.metric, r.statistic),
+            "metric": parts if combined else metric_label(r.metric, r.statistic),
             f"paper ({b} / {t})": "" if combined else _pair(r, "paper"),
             f"ours ({b} / {t})": "" if combined else _pair(r, "our"),
             effect: "" if combined else _effect(r) + (" (ratio t / b)" if _is_ratio(r) and not one else ""),
@@ -116,7 +127,8 @@ def not_run_line(rows: pd.DataFrame, combined: Mapping[str, tuple[str, Sequence[
         name = whole or claim
         group = [name, *parts_of.get(name, [])]
         said.update(group)
-        first = missing[missing["claim"].isin(group) & (missing["statistic"] != COMBINED)].iloc[0]
+        first = missing[missing["claim"].isin(group) & ~missing["statistic"].map(is_combined)]
+        first = first.iloc[0] if len(first) else missing[missing["claim"].isin(group)].iloc[0]
         where = str(first["dataset"]) + (f" ({first['rows']})" if isinstance(first.get("rows"), str) else "")
         label = f"{name} ({', '.join(parts_of[name])})" if parts_of.get(name) else name
         listed.append(f"{label}: no scores on {where}")
@@ -125,7 +137,7 @@ def not_run_line(rows: pd.DataFrame, combined: Mapping[str, tuple[str, Sequence[
 
 def _estimand_lines(rows: pd.DataFrame) -> list[str]:
     out = []
-    for r in rows[rows["statistic"] != COMBINED].itertuples():
+    for r in rows[~rows["statistic"].map(is_combined)].itertuples():
         secondary = ""
         if isinstance(getattr(r, "secondary_reading", None), str):
             secondary = (f" Beside it ({READINGS.get(r.secondary_reading, r.secondary_reading)}): "
@@ -189,7 +201,7 @@ def per_class_table(detail: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> s
 def _order(rows: pd.DataFrame) -> pd.DataFrame:
     """Claim by claim (in the engine's order), comparisons together."""
     claims = {c: i for i, c in enumerate(dict.fromkeys(rows["claim"]))}
-    labels = [_comparison(t, b) for t, b in zip(rows["treatment"], rows["baseline"])]  # NaN-safe keys
+    labels = [_comparison(t, b, s) for t, b, s in zip(rows["treatment"], rows["baseline"], rows["statistic"])]
     pairs = {label: i for i, label in enumerate(dict.fromkeys(labels))}
     keyed = rows.assign(_c=rows["claim"].map(claims), _p=[pairs[label] for label in labels])
     return keyed.sort_values(["_c", "_p"], kind="stable").drop(columns=["_c", "_p"])
@@ -207,7 +219,7 @@ def study_section(ctx: Mapping[str, Any], rows: pd.DataFrame, alpha: float) -> l
     primary = _order(rows[rows["primary"].astype(bool)])
     pairs = list(dict.fromkeys(zip(primary["baseline"], primary["treatment"])))
     shown = primary[run.loc[primary.index]]
-    n_family = int((shown["statistic"] != COMBINED).sum())
+    n_family = int((~shown["statistic"].map(is_combined)).sum())
     notes = [
         f"experiments: {', '.join(ctx['experiments'])}" + "".join(f"; {s}" for s in ctx.get("stand_ins", [])),
         ("the difference is treatment − baseline (t − b); for a spread, the ratio t / b of the sds across classes "
@@ -220,7 +232,7 @@ def study_section(ctx: Mapping[str, Any], rows: pd.DataFrame, alpha: float) -> l
     out.append(section(f"Claims (primary protocol: {study.primary.name})",
                        claims_table(shown, pairs) if len(shown) else "(no claim was run in this target)\n",
                        notes, level=3))
-    line = not_run_line(primary, study.combined)
+    line = not_run_line(primary, {**study.combined, **study.combined_any})
     if line:
         out.append(line + "\n")
     if len(shown):

@@ -33,6 +33,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from qgen.claims import NOT_RUN
+from qgen.report.claims_page import comparison_label, is_combined
 from qgen.report.markdown import fmt
 from qgen.report.style import PAPER_COLOUR, RC, figure_style, metric_label, model_colour, verdict_colour
 
@@ -74,7 +75,7 @@ class ForestRow:
 
 
 def _name(value: Any) -> str:
-    """A model name, or "" where the row has none (NaN: one model alone, or a claim across pairs)."""
+    """A model (or sampling) name from a claims row; "" where the row names none (NaN from a CSV)."""
     return value if isinstance(value, str) else ""
 
 
@@ -111,10 +112,13 @@ def forest_rows(claims: pd.DataFrame, study: str) -> tuple[list[ForestRow], list
     drawn: list[ForestRow] = []
     not_run: list[tuple[str, str]] = []
     for r in primary_rows(claims, study).itertuples():
-        if r.statistic == "all parts":
+        if is_combined(r.statistic):
             continue
         if r.verdict == NOT_RUN:
-            not_run.append((r.claim, " vs ".join(n for n in (_name(r.treatment), _name(r.baseline)) if n)))
+            # a part whose pairs are found in the scores names none when it finds none (S3-C3)
+            found = comparison_label(r.treatment, r.baseline) if (_name(r.treatment) or _name(r.baseline)) \
+                else "no pairs found"
+            not_run.append((r.claim, found))
             continue
         scale = "ratio" if (getattr(r, "scale", "") == "ratio" or r.statistic == "spread") else "difference"
         drawn.append(ForestRow(
@@ -127,7 +131,7 @@ def forest_rows(claims: pd.DataFrame, study: str) -> tuple[list[ForestRow], list
             margin_low=_float(getattr(r, "margin_low", math.nan)),
             margin_high=_float(getattr(r, "margin_high", math.nan)),
         ))
-    pairs = set(p for _, p in not_run) | {" vs ".join(n for n in (r.treatment, r.baseline) if n) for r in drawn}
+    pairs = set(p for _, p in not_run) | {comparison_label(r.treatment, r.baseline) for r in drawn}
     grouped: dict[str, list[str]] = {}
     for claim, pair in not_run:
         grouped.setdefault(claim, []).append(pair)
@@ -230,9 +234,9 @@ def forest_plot(
     for name, (statement, parts) in (combined or {}).items():
         first = next((i for i, r in enumerate(rows) if r.claim in parts), None)
         if first is not None:
-            said = [(f"{name} vs {b}" if len(pairs) > 1 else name, verdicts[(name, b, t)])
-                    for b, t in pairs if (name, b, t) in verdicts]
-            if (name, "", "") in verdicts:  # one verdict across every comparison (S2)
+            said = [(f"{name} vs {b}" if len(pairs) > 1 else name, verdicts[(name, _name(b), _name(t))])
+                    for b, t in pairs if (name, _name(b), _name(t)) in verdicts]
+            if not said and (name, "", "") in verdicts:  # a claim across its parts' own pairs (any or all)
                 said = [(name, verdicts[(name, "", "")])]
             headers[first] = (name, textwrap.shorten(statement, 78, placeholder="..."), said)
     legend_rows = -(-(len(pairs) + 4) // 4)

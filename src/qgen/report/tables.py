@@ -19,7 +19,9 @@ SCORE_COLUMNS = [
 # Which metrics each protocol's table shows, in order.
 TABLE_METRICS = {
     "paper": ["ssim", "fid"],
-    "standard": ["fid", "kid", "inception_score", "ssim_random", "ssim_nearest", "precision", "recall", "density", "coverage"],
+    "standard": ["fid", "kid", "inception_score", "ssim_random", "ssim_nearest", "precision", "recall", "density", "coverage",
+                 "gradable_quality", "gradable_grade_confidence"],
+    "run": ["parameters", "parameters_quantum", "seconds_per_epoch", "seconds_per_image"],
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence, Union
 
 import pandas as pd
 
@@ -15,6 +15,7 @@ from qgen.paper import paper_per_class
 from qgen.registry import Registry
 
 RowFilter = Callable[[pd.DataFrame], pd.Series]
+Pairs = Union[Sequence[tuple[str, str]], Callable[[pd.DataFrame], list[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,14 @@ class ClaimPart:
 
     Beyond a difference of means or spreads (S2):
     ``kind``: how the part is judged (qgen.claim_kinds: "difference", "range", "not_better").
-    ``pairs``: the (baseline, treatment) pairs this part is about; None: the comparisons of
-    the study or experiment. A baseline "" makes a one-model part (its values against bounds).
+    ``pairs``: the (baseline, treatment) pairs this part is about, or a function of the part's
+    selected rows giving them (S3-C3: each noise level against noiseless); None: the comparisons
+    of the study or experiment. A baseline "" makes a one-model part (its values against bounds).
     ``protocol``: read the metric from this protocol instead of the variant's (a training
     measure in a study whose primary protocol scores images).
     ``versus``: the column whose values the pair names ("model"; "sweep_label" compares one
-    model's runs at two values of an ablation axis).
+    model's runs at two values of an ablation axis; "sampling" one model's runs sampled two
+    ways, e.g. under noise against noiseless: S3-C3).
     ``scale``: "log" judges log values and shows ratios (times, variances).
     ``bounds``: the claimed range of a "range" part, in the value's units (ratios for log).
     ``better``: the metric's good direction for "not_better" (-1: lower is better, as FID).
@@ -59,7 +62,7 @@ class ClaimPart:
     paired: bool = True
     unit_keys: tuple[str, ...] = ("unit",)
     kind: str = "difference"
-    pairs: tuple[tuple[str, str], ...] | None = None
+    pairs: Pairs | None = None
     protocol: str | None = None
     versus: str = "model"
     scale: str = "difference"
@@ -89,6 +92,8 @@ class Study:
     comparisons: tuple[tuple[str, str], ...]
     # Claims made of parts that must all hold: claim -> (statement, part ids).
     combined: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Claims that hold when any of their parts' rows holds ("sometimes better": S3-C3).
+    combined_any: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     # The paper's (baseline, treatment) numbers per claim part, for the default comparison.
     paper_values: Callable[[Path], dict[str, tuple[float, float]]] = lambda paper_dir: {}
     # Notes the report prints under the claims (e.g. what the paper does not give).

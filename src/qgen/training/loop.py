@@ -112,6 +112,7 @@ def train(
     required_records = {role: read_record(Path(path)) for role, path in (requires or {}).items()}
     required = {role: family_from_record(rec, dev) for role, rec in required_records.items()}
     family = build_family(job["model"], data.data, required).to(dev)
+    family.data_init(data.images.to(dev))  # data-dependent buffers; a resumed run reloads them below
 
     n = data.images.shape[0]
     batch_size = cfg["batch_size"]
