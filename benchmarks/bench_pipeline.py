@@ -116,13 +116,17 @@ def bench_scoring(device: str, n: int = 1000) -> float:
 
 def s1_plan() -> list[dict]:
     """Every training run of targets.s1 with its optimiser steps and sampling work."""
-    from qgen.config import load_config, section, target_experiments, units
+    from qgen.config import circuit_models, load_config, section, target_experiments, units
 
     config = load_config(REPO / "config" / "config.yaml", *sorted((REPO / "config").glob("s[0-9].yaml")))
     runs = []
     for name in target_experiments(config, "s1"):
         exp = config["experiments"][name]
+        quantum = set(circuit_models(config, name))
         for model in exp["models"]:
+            # Cost class: a model that executes its circuit costs as the quantum U-Net; twins and
+            # closed forms as the classical one (their extra map is a few hundred parameters).
+            kind = "quantum" if model in quantum else "classical"
             training = section(config, name, model, "training")
             sampling = section(config, name, model, "sampling")
             diffusion = section(config, name, model, "diffusion")
@@ -130,9 +134,9 @@ def s1_plan() -> list[dict]:
                 counts = TRAIN_PER_CLASS[exp["dataset"]]
                 n = counts[int(unit)] if isinstance(counts, list) else counts
                 n = min(n, training["n_train_per_class"] or n)
-                steps = training["epochs"] * math.ceil(n / training["batch_size"])
+                steps = training.get("steps") or training["epochs"] * math.ceil(n / training["batch_size"])
                 for _ in exp["seeds"]:
-                    runs.append({"model": model, "steps": steps, "batch": training["batch_size"],
+                    runs.append({"model": kind, "steps": steps, "batch": training["batch_size"],
                                  "image_steps": sampling["n_samples"] * diffusion["timesteps"]})
     return runs
 
