@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -40,6 +41,7 @@ def tiny_config(path: Path) -> Path:
         "metrics": {"classifier_epochs": 1},
         "models": {"quantum": {"family": "ddpm", "denoiser": {"name": "s1_unet", "bottleneck": "quantum"},
                                "quantum": {"circuit": "s1_paper", "circuit_params": {"n_qubits": 4, "n_layers": 1}}}},
+        "targets": {"quickstart": ["quickstart"]},  # S1's slice only, not every study's smoke run
         "experiments": {"quickstart": {
             "study": "s1", "dataset": "digits", "classes": [0], "models": ["classical", "quantum"], "seeds": [0],
             "paper_table": "chen2025_table1_mnist",
@@ -53,6 +55,11 @@ def tiny_config(path: Path) -> Path:
 
 
 PROFILE = REPO / "workflow" / "profiles" / "slurm"
+
+
+def _reproducible(rows: list[dict]) -> list[dict]:
+    """Score rows without measured wall times (seconds per epoch or per image differ per machine)."""
+    return [r for r in rows if not str(r.get("metric", "")).startswith("seconds")]
 # The README's cluster command is `snakemake {CLUSTER_OPTIONS} quickstart`, from the repository root.
 CLUSTER_OPTIONS = f"--workflow-profile {PROFILE}"
 RUNS = [("0", "classical", "0"), ("0", "quantum", "0")]  # (class, model, seed), as in tiny_config
@@ -181,10 +188,13 @@ def test_quickstart_slice_through_the_slurm_profile_matches_a_local_run_and_surv
             assert (local / run / name).read_bytes() == (remote / run / name).read_bytes(), (run, name)
         local_scores = json.loads((local / run / "scores.json").read_text())
         remote_scores = json.loads((remote / run / "scores.json").read_text())
-        assert local_scores["scores"] == remote_scores["scores"], run
-        assert local_scores["scores"], run
+        assert _reproducible(local_scores["scores"]) == _reproducible(remote_scores["scores"]), run
+        assert _reproducible(local_scores["scores"]), run
     table = Path("results/quickstart/tables/scores.csv")
-    assert (local / table).read_bytes() == (remote / table).read_bytes()
+    tables = [pd.read_csv(w / table) for w in (local, remote)]
+    assert all(t["metric"].astype(str).str.startswith("seconds").any() for t in tables)  # wall times recorded
+    kept = [t[~t["metric"].astype(str).str.startswith("seconds")].reset_index(drop=True) for t in tables]
+    pd.testing.assert_frame_equal(kept[0], kept[1])
     assert (remote / "results/claims/quickstart.md").exists()
 
 
