@@ -134,7 +134,9 @@ def _range(frame: pd.DataFrame, part: Any, pair: Sequence[str], *, unit: Any, ma
     return record
 
 
-def _range_verdict(record: Mapping[str, Any], p: float, p_eq: float, alpha: float) -> str:
+def _bound_verdict(record: Mapping[str, Any], p: float, p_eq: float, alpha: float) -> str:
+    """Holds when the equivalence-type test rejects (inside the range / not better), does not
+    hold when the other one does; the same rule for 'range' and 'not_better'."""
     if not record.get("decidable", True):
         return "undecided"
     if np.isfinite(p_eq) and p_eq < alpha:
@@ -144,7 +146,7 @@ def _range_verdict(record: Mapping[str, Any], p: float, p_eq: float, alpha: floa
     return "undecided"
 
 
-KINDS.register("range")(Kind(_range, _range_verdict))
+KINDS.register("range")(Kind(_range, _bound_verdict))
 
 
 # ------------------------------------------------------------------ not better
@@ -164,20 +166,10 @@ def _not_better(frame: pd.DataFrame, part: Any, pair: Sequence[str], *, unit: An
     else:
         p_better = p_not_better = float("nan")
     record.update(p=p_better, p_equivalence=p_not_better, margin_low=-m if m else np.nan, margin_high=m or np.nan)
-    record["verdict_unadjusted"] = record["verdict"] = _not_better_verdict(record, p_better, p_not_better, alpha)
+    record["verdict_unadjusted"] = record["verdict"] = _bound_verdict(record, p_better, p_not_better, alpha)
     if part.scale == "log":
         _as_ratio(record)
     return record
 
 
-def _not_better_verdict(record: Mapping[str, Any], p: float, p_eq: float, alpha: float) -> str:
-    if not record.get("decidable", True):
-        return "undecided"
-    if np.isfinite(p_eq) and p_eq < alpha:
-        return "holds"
-    if np.isfinite(p) and p < alpha:
-        return "does not hold"
-    return "undecided"
-
-
-KINDS.register("not_better")(Kind(_not_better, _not_better_verdict))
+KINDS.register("not_better")(Kind(_not_better, _bound_verdict))

@@ -122,11 +122,6 @@ def required_runs(wildcards):
     }
 
 
-def quantum_models(experiment):
-    """Models that execute a circuit (a twin or a closed form only stands in for one)."""
-    return circuit_models(config, experiment)
-
-
 def claims_experiments_of(target):
     """The target's experiments whose scores enter its claims report (not descriptive ablations)."""
     return [e for e in target_experiments(config, target) if exp(e).get("claims", True)]
@@ -214,9 +209,9 @@ def experiment_outputs(experiments):
         if study and study.get("class") is not None:
             name = f"fid_vs_n_{e['dataset']}_class{study['class']}"
             outputs += [f"{figures}/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
-        if quantum_models(experiment) and trains:
+        if circuit_models(config, experiment) and trains:
             outputs.append(f"{figures}/quantum_grads.png")
-            outputs += [f"{figures}/circuit_{m}.png" for m in quantum_models(experiment)]
+            outputs += [f"{figures}/circuit_{m}.png" for m in circuit_models(config, experiment)]
         if is_swept(config, experiment):
             outputs += [f"{RESULTS}/{experiment}/tables/sweep.md", f"{figures}/sweep.png"]
         if interpolating_models(experiment) and trains:  # encoding and decoding: the trained run's

@@ -101,6 +101,8 @@ class Family(nn.Module, abc.ABC):
     options_schema: ClassVar[Mapping[str, Any]] = {"type": "object"}
     #: keys of the ``sampling`` section the family reads besides n_samples and batch_size
     sampling_options: ClassVar[tuple[str, ...]] = ()
+    #: whether a model entry may carry a ``quantum`` block (False: the family runs no circuit)
+    takes_quantum: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -113,6 +115,8 @@ class Family(nn.Module, abc.ABC):
         self.settings = dict(settings)
         self.data = data
         self.quantum_spec = quantum
+        if quantum is not None and not self.takes_quantum:
+            raise ValueError(f"{type(self).__name__} runs no circuit of its own: drop the entry's quantum block")
         missing = [r for r in self.requires_roles if r not in (requires or {})]
         if missing:
             raise ValueError(f"{type(self).__name__} requires trained run(s) for role(s) {missing}")

@@ -115,6 +115,7 @@ class Router(Family):
     cnn_widths ([8, 16]). See the module docstring."""
 
     requires_roles = ("classical", "quantum")
+    takes_quantum = False  # its quantum model, if any, is a required run
     options_schema = {
         "type": "object",
         "additionalProperties": False,
@@ -135,8 +136,6 @@ class Router(Family):
     ) -> None:
         super().__init__(settings, data, quantum, requires)
         self.options = opts = resolve_options("router", self.options_schema, settings)
-        if quantum is not None:
-            raise ValueError("the router has no circuit of its own (its quantum member has): drop its quantum block")
         for role in self.requires_roles:
             if not isinstance(self.required(role), Reconstructs):
                 raise ValueError(f"the router's {role!r} run is a {type(self.required(role)).__name__}, which does "

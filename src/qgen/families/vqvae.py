@@ -43,6 +43,7 @@ class VQVAE(Family):
     codebook_size (512), commitment_cost (0.25), ema_codebook (false), codebook_decay (0.99),
     codebook_epsilon (1e-5), dead_code_threshold (0: off). See the module docstring."""
 
+    takes_quantum = False  # no circuit of its own
     options_schema = {
         "type": "object",
         "additionalProperties": False,
@@ -69,8 +70,6 @@ class VQVAE(Family):
     ) -> None:
         super().__init__(settings, data, quantum, requires)
         self.options = opts = resolve_options("vqvae", self.options_schema, settings)
-        if quantum is not None:
-            raise ValueError("the VQ-VAE has no circuit: drop the entry's quantum block")
         widths, strides, dim = opts["widths"], opts["strides"], opts["embedding_dim"]
         side = conv_sizes(data.size, strides)[-1]
         if decoder_start(data.size, opts["decoder_strides"]) != side:

@@ -31,6 +31,7 @@ class VQVAEPrior(Family):
     """See the module docstring."""
 
     requires_roles = ("vqvae",)
+    takes_quantum = False  # no circuit of its own
     options_schema = {
         "type": "object",
         "additionalProperties": False,
@@ -52,8 +53,6 @@ class VQVAEPrior(Family):
     ) -> None:
         super().__init__(settings, data, quantum, requires)
         self.options = opts = resolve_options("vqvae_prior", self.options_schema, settings)
-        if quantum is not None:
-            raise ValueError("the VQ-VAE prior has no circuit: drop the entry's quantum block")
         vqvae = self.required("vqvae")
         if not all(hasattr(vqvae, a) for a in ("encode_codes", "decode_codes", "code_shape", "codebook_size")):
             raise ValueError(f"the 'vqvae' run given to a vqvae_prior is a {type(vqvae).__name__}, not a VQ-VAE")

@@ -60,17 +60,18 @@ def _verdict(row: Any) -> str:
     return f"**{row.verdict}**"
 
 
-def _comparison(treatment: Any, baseline: Any, statistic: Any = COMBINED) -> str:
+def model_name(value: Any) -> str:
+    """A model (or sampling) name from a claims row; "" where the row names none (NaN from a CSV)."""
+    return value if isinstance(value, str) else ""
+
+
+def comparison_label(treatment: Any, baseline: Any, statistic: Any = COMBINED) -> str:
     """'t vs b'; one model alone (a part judged against bounds); for a claim across pairs 'all
     parts', or 'any part' for one that holds when any of its rows holds (``statistic``)."""
-    treatment = treatment if isinstance(treatment, str) else ""
-    baseline = baseline if isinstance(baseline, str) else ""
+    treatment, baseline = model_name(treatment), model_name(baseline)
     if not treatment and not baseline:
         return ANY if statistic == ANY else COMBINED
     return f"{treatment} vs {baseline}" if baseline else treatment
-
-
-comparison_label = _comparison
 
 
 def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected: bool = True) -> str:
@@ -89,7 +90,7 @@ def claims_table(rows: pd.DataFrame, pairs: Sequence[tuple[str, str]], corrected
         parts = r.note.rstrip(".") if r.statistic == ANY else "parts: " + r.note.rstrip(".")
         cells = {
             "claim": f"**{r.claim}**" if combined else r.claim,
-            "comparison": _comparison(r.treatment, r.baseline, r.statistic),
+            "comparison": comparison_label(r.treatment, r.baseline, r.statistic),
             "statement": r.statement,
             "metric": parts if combined else metric_label(r.metric, r.statistic),
             f"paper ({b} / {t})": "" if combined else _pair(r, "paper"),
@@ -156,7 +157,7 @@ def _estimand_lines(rows: pd.DataFrame) -> list[str]:
         elif np.isfinite(_value(r, "margin_low")):
             margin = (f" Equivalence margin ({fmt(r.margin_low, 3)}, {fmt(r.margin_high, 3)}), "
                       f"TOST p = {fmt(r.p_equivalence, 3)}.")
-        out.append(f"**{r.claim}** ({_comparison(r.treatment, r.baseline)}, {r.metric}, p = {fmt(_value(r, 'p_value'), 3)} "
+        out.append(f"**{r.claim}** ({comparison_label(r.treatment, r.baseline)}, {r.metric}, p = {fmt(_value(r, 'p_value'), 3)} "
                    f"before Holm): {r.estimand}. {r.method}.{margin}{secondary} Power: {_power(r)}. {r.note}".strip())
     return out
 
@@ -201,7 +202,7 @@ def per_class_table(detail: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> s
 def _order(rows: pd.DataFrame) -> pd.DataFrame:
     """Claim by claim (in the engine's order), comparisons together."""
     claims = {c: i for i, c in enumerate(dict.fromkeys(rows["claim"]))}
-    labels = [_comparison(t, b, s) for t, b, s in zip(rows["treatment"], rows["baseline"], rows["statistic"])]
+    labels = [comparison_label(t, b, s) for t, b, s in zip(rows["treatment"], rows["baseline"], rows["statistic"])]
     pairs = {label: i for i, label in enumerate(dict.fromkeys(labels))}
     keyed = rows.assign(_c=rows["claim"].map(claims), _p=[pairs[label] for label in labels])
     return keyed.sort_values(["_c", "_p"], kind="stable").drop(columns=["_c", "_p"])

@@ -34,6 +34,7 @@ from matplotlib.patches import Rectangle
 
 from qgen.claims import NOT_RUN
 from qgen.report.claims_page import comparison_label, is_combined
+from qgen.report.claims_page import model_name as _name  # one reading of a row's model names
 from qgen.report.markdown import fmt
 from qgen.report.style import PAPER_COLOUR, RC, figure_style, metric_label, model_colour, verdict_colour
 
@@ -72,11 +73,6 @@ class ForestRow:
             return self.treatment
         sign = "/" if self.scale == "ratio" else "\u2212"
         return f"{self.treatment} {sign} {self.baseline}"
-
-
-def _name(value: Any) -> str:
-    """A model (or sampling) name from a claims row; "" where the row names none (NaN from a CSV)."""
-    return value if isinstance(value, str) else ""
 
 
 def _float(value: Any) -> float:
