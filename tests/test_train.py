@@ -125,6 +125,9 @@ def test_validation_loss_clipping_and_cosine_schedule(tmp_path: Path, tiny_job: 
     train(tiny_job, data, seed=0, outdir=tmp_path, progress=False)
     epochs = pd.read_csv(tmp_path / "epochs.csv")
     assert epochs["val_loss"].notna().all() and len(epochs) == 2
+    # no EMA kept: the record names the final weights, not an EMA it never had
+    record = json.loads((tmp_path / "train.json").read_text())
+    assert record["selected_checkpoint"].startswith("final (no EMA")
 
 
 def test_augmentation_equals_torchvisions_affine_and_is_seeded() -> None:

@@ -211,9 +211,11 @@ def train(
             }, tmp)
 
     if cfg["checkpoint"] == "min_batch_loss":
-        selected = state.best_state
-    else:
-        selected = ema.state if ema else family.state_dict()
+        selected, selected_name = state.best_state, "min_batch_loss"
+    elif ema:
+        selected, selected_name = ema.state, "final_ema"
+    else:  # final_ema asked for, but the run keeps no EMA (ema_decay null): its final weights
+        selected, selected_name = family.state_dict(), "final (no EMA: ema_decay is null)"
     model_path = save_run(outdir / "model.pt", run_record(family, selected, job, seed, state.epoch, required_records))
     _write_rows(outdir / "losses.csv", state.step_rows)
     _write_rows(outdir / "epochs.csv", state.epoch_rows)
@@ -229,7 +231,7 @@ def train(
         seconds_per_epoch=[round(r["train_seconds"], 4) for r in state.epoch_rows],
         parameters=parameter_counts(family),
         quantum_weight_movement=weight_movement(state.initial_quantum, {k: selected[k] for k in state.initial_quantum}),
-        selected_checkpoint=cfg["checkpoint"],
+        selected_checkpoint=selected_name,
         selected_epoch=state.best_epoch if cfg["checkpoint"] == "min_batch_loss" else state.epoch,
         requires={role: str(path) for role, path in (requires or {}).items()},
     ))
