@@ -46,8 +46,18 @@ RECORD_COLUMNS = {  # compare_pair's record -> the report's columns
     "high": "ci_high", "p": "p_value",
 }
 
-__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "part_pairs",
-           "per_unit_differences"]
+__all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", "evaluate_part", "normalised_scores",
+           "part_pairs", "per_unit_differences", "select_part_rows"]
+
+
+def normalised_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """A copy with the key columns as stripped text, protocol, dataset and metric lower-case."""
+    s = scores.copy()
+    for col in ("protocol", "dataset", "model", "metric", "unit"):
+        s[col] = s[col].astype(str).str.strip()
+    for col in ("protocol", "dataset", "metric"):
+        s[col] = s[col].str.lower()
+    return s
 
 
 def _metric(variant: ProtocolVariant, part: ClaimPart) -> str:
@@ -66,7 +76,9 @@ def _candidates(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart)
     return rows
 
 
-def _select(scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]) -> pd.DataFrame:
+def select_part_rows(
+    scores: pd.DataFrame, variant: ProtocolVariant, part: ClaimPart, pair: Sequence[str]
+) -> pd.DataFrame:
     rows = _candidates(scores, variant, part)
     if not len(rows):
         return rows
@@ -111,7 +123,7 @@ def evaluate_part(
         statement=part.statement, dataset=part.dataset, metric=metric, statistic=part.statistic,
         rows=part.rows_label, run=True,
     )
-    sub = _select(scores, variant, part, pair)
+    sub = select_part_rows(scores, variant, part, pair)
     missing = [m for m in pair if m and m not in set(sub["model"])]
     if missing:
         row.update(run=False, verdict=NOT_RUN, note=(
@@ -213,11 +225,7 @@ def evaluate_claims(
     missing = set(SCORE_KEYS + ["metric", "value"]) - set(scores.columns)
     if missing:
         raise ValueError(f"score table lacks columns {sorted(missing)}")
-    s = scores.copy()
-    for col in ("protocol", "dataset", "model", "metric", "unit"):
-        s[col] = s[col].astype(str).str.strip()
-    for col in ("protocol", "dataset", "metric"):
-        s[col] = s[col].str.lower()
+    s = normalised_scores(scores)
     pairs = [tuple(p) for p in (comparisons or study.comparisons)]
     variants = sorted(study.variants, key=lambda v: not v.primary)
     published = study.paper_values(Path(paper_dir)) if paper_dir is not None else {}
@@ -301,11 +309,7 @@ def per_unit_differences(
     treatment - baseline paired by seed, with its 95% t interval and p (none with one seed)."""
     from qgen.stats import paired_comparison
 
-    s = scores.copy()
-    for col in ("protocol", "dataset", "model", "metric", "unit"):
-        s[col] = s[col].astype(str).str.strip()
-    for col in ("protocol", "dataset", "metric"):
-        s[col] = s[col].str.lower()
+    s = normalised_scores(scores)
     variant = study.primary
     rows = []
     pairs = [tuple(p) for p in (comparisons or study.comparisons)]
@@ -315,7 +319,7 @@ def per_unit_differences(
         for baseline, treatment in ([tuple(p) for p in part.pairs] if part.pairs is not None else pairs):
             if not baseline:  # one model judged alone: no paired difference
                 continue
-            sub = _select(s, variant, part, (baseline, treatment))
+            sub = select_part_rows(s, variant, part, (baseline, treatment))
             if not {baseline, treatment} <= set(sub["model"]):
                 continue
             keys = list(part.unit_keys)

@@ -209,9 +209,10 @@ def experiment_outputs(experiments):
         if study and study.get("class") is not None:
             name = f"fid_vs_n_{e['dataset']}_class{study['class']}"
             outputs += [f"{figures}/{name}.png", f"{RESULTS}/{experiment}/tables/{name}.csv"]
-        if circuit_models(config, experiment) and trains:
+        circuits = circuit_models(config, experiment)
+        if circuits and trains:
             outputs.append(f"{figures}/quantum_grads.png")
-            outputs += [f"{figures}/circuit_{m}.png" for m in circuit_models(config, experiment)]
+            outputs += [f"{figures}/circuit_{m}.png" for m in circuits]
         if is_swept(config, experiment):
             outputs += [f"{RESULTS}/{experiment}/tables/sweep.md", f"{figures}/sweep.png"]
         if interpolating_models(experiment) and trains:  # encoding and decoding: the trained run's

@@ -19,80 +19,60 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from qgen.claims import _select
-from qgen.stats.calibration import _old_verdicts, old_two_stage_bootstrap
+from qgen.claims import normalised_scores, select_part_rows
+from qgen.stats.calibration import old_two_stage_bootstrap, old_verdicts
+from qgen.stats.decisions import t_inference
+from qgen.stats.estimators import fixed_kernel
 from qgen.studies import STUDIES
 from qgen.studies.base import Study
 
 OLD_N_BOOT = 5000
 
 
-def _paired(frame: pd.DataFrame, pair: Sequence[str], unit_keys: Sequence[str]) -> pd.DataFrame:
-    """Rows (unit keys, seed) x columns baseline, treatment; one value per run."""
-    keys = [*unit_keys, "seed"]
-    wide = frame.pivot_table(index=keys, columns="model", values="value", aggfunc="mean")
-    return wide.reindex(columns=list(pair)).replace([np.inf, -np.inf], np.nan).dropna()
-
-
 def old_verdict(frame: pd.DataFrame, pair: Sequence[str], unit_keys: Sequence[str], statistic: str,
                 direction: int, seed: int = 0) -> dict:
     """The old engine's estimate, interval, p and verdict for one part and pair."""
-    wide = _paired(frame, pair, unit_keys)
+    wide = frame.pivot_table(index=[*unit_keys, "seed"], columns="model", values="value", aggfunc="mean")
+    wide = wide.reindex(columns=list(pair)).replace([np.inf, -np.inf], np.nan).dropna()
     a, b = wide[pair[0]].to_numpy(float), wide[pair[1]].to_numpy(float)
     if statistic == "spread":
-        # complete (class x seed) tables only, as the batch version needs
-        units = wide.reset_index()
-        units["_u"] = units[list(unit_keys)].astype(str).agg("|".join, axis=1)
-        counts = units.groupby("_u").size()
-        s = int(counts.min()) if len(counts) else 0
-        units = units.groupby("_u").head(s).sort_values(["_u", "seed"])
-        k = units["_u"].nunique()
-        if k == 0 or s == 0:
-            return dict(old_estimate=np.nan, old_low=np.nan, old_high=np.nan, old_p=np.nan, old_verdict="undecided")
-        a3 = units[pair[0]].to_numpy(float).reshape(1, k, s)
-        b3 = units[pair[1]].to_numpy(float).reshape(1, k, s)
-        est, low, high, p = old_two_stage_bootstrap(a3, b3, OLD_N_BOOT, np.random.default_rng(seed))
-        est, low, high, p = float(est[0]), float(low[0]), float(high[0]), float(p[0])
-    else:
-        d = b - a
-        est = float(d.mean()) if len(d) else np.nan
-        if len(d) < 2:
-            low = high = p = np.nan
+        # (class x seed) tables, classes with every seed (the batch version needs complete tables)
+        a2, b2 = (wide[m].unstack("seed").dropna() for m in pair)
+        if a2.empty:
+            est = low = high = p = np.nan
         else:
-            se = d.std(ddof=1) / np.sqrt(len(d))
-            if se == 0:  # the old engine: identical differences gave p = 0 and a zero-width interval
-                low = high = est
-                p = 0.0 if est != 0 else 1.0
-            else:
-                half = stats.t.ppf(0.975, len(d) - 1) * se
-                low, high = est - half, est + half
-                p = float(2 * stats.t.sf(abs(est / se), len(d) - 1))
-    verdict = _old_verdicts(np.array([low]), np.array([high]), np.array([p]), direction)[0]
+            est, low, high, p = (float(x[0]) for x in old_two_stage_bootstrap(
+                a2.to_numpy()[None], b2.to_numpy()[None], OLD_N_BOOT, np.random.default_rng(seed)))
+    else:
+        # one paired t over all (unit, seed) pairs as if independent: the class-blocked kernel
+        # given a single "class"
+        k = fixed_kernel(a[None, None], b[None, None])
+        est = float(np.mean(b - a)) if len(a) else np.nan
+        if len(a) >= 2 and k["se"][0] == 0:  # the old engine: identical differences gave p = 0, no width
+            low = high = est
+            p = 0.0 if est != 0 else 1.0
+        else:
+            p, low, high = (float(x[0]) for x in t_inference(k["estimate"], k["se"], k["df"])[:3])
+    verdict = old_verdicts(np.array([low]), np.array([high]), np.array([p]), direction)[0]
     return dict(old_estimate=est, old_low=low, old_high=high, old_p=p, old_verdict=verdict, old_n_pairs=len(a))
 
 
 def before_after(study: Study, scores: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """One row per primary difference part and pair of the claims CSV: old beside new."""
-    s = scores.copy()
-    for col in ("protocol", "dataset", "model", "metric", "unit"):
-        s[col] = s[col].astype(str).str.strip()
-    for col in ("protocol", "dataset", "metric"):
-        s[col] = s[col].str.lower()
-    variant = next(v for v in study.variants if v.primary)
+    s = normalised_scores(scores)
+    variant = study.primary
     parts = {p.claim: p for p in study.parts if p.kind == "difference" and p.pairs is None and not p.descriptive}
     new = claims[(claims["variant"] == variant.name) & claims["claim"].isin(parts) & claims["run"].astype(bool)]
     rows = []
     for _, r in new.iterrows():
         part, pair = parts[r["claim"]], (r["baseline"], r["treatment"])
-        frame = _select(s, variant, part, pair)
-        old = old_verdict(frame, pair, part.unit_keys, part.statistic, part.direction)
+        old = old_verdict(select_part_rows(s, variant, part, pair), pair, part.unit_keys, part.statistic,
+                          part.direction)
         rows.append(dict(claim=r["claim"], baseline=pair[0], treatment=pair[1], metric=r["metric"],
                          statistic=part.statistic, **old, new_estimate=r["our_diff"], new_low=r["ci_low"],
                          new_high=r["ci_high"], new_p_holm=r.get("p_holm"), new_verdict=r["verdict"],
-                         estimand=r.get("estimand"),
-                         changed=old["old_verdict"] != r["verdict"]))
+                         estimand=r.get("estimand"), changed=old["old_verdict"] != r["verdict"]))
     return pd.DataFrame(rows)
 
 

@@ -339,7 +339,7 @@ def old_two_stage_bootstrap(a: np.ndarray, b: np.ndarray, n_boot: int, rng: np.r
     return est, low, high, p
 
 
-def _old_verdicts(low, high, p, direction: int) -> np.ndarray:
+def old_verdicts(low, high, p, direction: int) -> np.ndarray:
     """The old map: significant and the interval on one side of 0."""
     out = np.full(np.shape(p), "undecided", dtype=object)
     sig = np.isfinite(p) & (p < ALPHA) & np.isfinite(low) & np.isfinite(high)
@@ -402,7 +402,7 @@ def run_spread_nulls(reps: int, seed: int = 0, n_boot: int = 400, fast: bool = F
         verdicts = {}
         if reading == "random" or not fast:
             _, lo, hi, p = _chunked(old_two_stage_bootstrap, a, b, n_boot, rng)
-            verdicts["before: two-stage bootstrap"] = _old_verdicts(lo, hi, p, -1)
+            verdicts["before: two-stage bootstrap"] = old_verdicts(lo, hi, p, -1)
         if reading == "random":
             ratio, p = pitman_morgan_batch(a, b)
             verdicts["spread_pitman_morgan"] = decide_many(ratio, 1.0, p, np.nan, -1, ALPHA)
