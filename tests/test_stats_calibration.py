@@ -15,6 +15,7 @@ import pytest
 
 from qgen.stats.calibration import (
     ALPHA,
+    SHARED_SEEDS,
     mc_bound,
     run_all,
     run_equivalence,
@@ -27,7 +28,9 @@ from qgen.stats.calibration import (
 FAST = 400
 # the verdicts' own methods; the "no skew guard" variants and the sign-flip p are only
 # claimed for symmetric noise, the old methods for nothing
-PRIMARY = {"fixed_classes", "fixed_classes, per-class variances", "fixed_classes, unpaired", "random_classes"}
+PRIMARY = {"fixed_classes", "fixed_classes, per-class variances", "fixed_classes, unpaired", "random_classes",
+           "fixed_classes, seed-blocked (seeds shared)"}
+SEED_BLOCKED = "fixed_classes, seed-blocked (seeds shared)"
 SYMMETRIC_ONLY = {"fixed_classes, no skew guard", "random_classes, no skew guard", "random_classes, sign-flip p"}
 # documented limits, checked separately: heavy (lognormal) skew; the seeds-only bootstrap;
 # pooled seed variances without the guard when classes differ x4 in seed sd (a pooled df
@@ -46,6 +49,8 @@ def check_nulls(df: pd.DataFrame) -> None:
         skewed = row.scenario.startswith("skewed")
         if row.scenario in LIMITS or not (row.method in PRIMARY or (row.method in SYMMETRIC_ONLY and not skewed)):
             continue
+        if row.scenario.startswith(SHARED_SEEDS) and row.method != SEED_BLOCKED:
+            continue  # a class-blocked t assumes independent seeds per class; see the test below
         if row.scenario == HETERO and row.method in POOLED_UNGUARDED:
             assert row.false_rate < ALPHA + 0.02, row.method
             continue
@@ -81,6 +86,15 @@ def test_the_check_catches_a_miscalibrated_method(mean_nulls):
     # the old pooled (class, seed) t under a class x model interaction, classes read as a draw
     old = rate(mean_nulls, "clustered: interaction 2 x seed sd, classes random", "before: pooled (class, seed) t")
     assert old > mc_bound(ALPHA, FAST)
+
+
+def test_shared_seeds_need_the_seed_blocked_t(mean_nulls):
+    # one seed's draws moving every class (a seed effect 1 x the seed sd): the class-blocked
+    # t's pooled within-class variance cannot see it and says "holds" or "does not hold" far
+    # too often; the t over per-seed means keeps its level (checked in check_nulls)
+    shared = "shared seeds: seed effect 1 x seed sd in every class, these classes"
+    assert rate(mean_nulls, shared, "fixed_classes") > 0.15
+    assert rate(mean_nulls, shared, SEED_BLOCKED) <= mc_bound(ALPHA, FAST)
 
 
 def test_power_matches_the_noncentral_t():

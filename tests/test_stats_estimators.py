@@ -418,3 +418,57 @@ def test_compare_pair_raises_on_duplicates():
     df = pd.concat([df, df.iloc[:2].assign(experiment="quickstart")])
     with pytest.raises(DuplicateScoresError, match="quickstart"):
         compare_pair(df, "classical", "quantum", direction=1)
+
+
+# ----------------------------------------------------------------------------- shared seeds
+
+
+def _frame(run_seeds: str) -> pd.DataFrame:
+    """10 classes x 3 seeds x 2 models; a seed effect common to all classes in model q."""
+    rng = np.random.default_rng(4)
+    shift = np.array([0.0, 1.5, -0.8])
+    rows = []
+    for c in range(10):
+        for s in range(3):
+            base = rng.normal()
+            for model, v in (("p", base + rng.normal(0, 0.1)), ("q", base + 0.2 + shift[s] + rng.normal(0, 0.1))):
+                rs = {"none": np.nan, "label": s, "per_unit": 100 * s + c}[run_seeds]
+                rows.append(dict(unit=str(c), seed=s, model=model, value=v, run_seed=rs))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("run_seeds, shared", [("none", True), ("label", True), ("per_unit", False)])
+def test_shared_seeds_are_read_from_the_run_seeds(run_seeds: str, shared: bool) -> None:
+    data = paired_scores(_frame(run_seeds), "p", "q", unit="unit")
+    assert data.shared_seeds is shared
+    assert ("run seeds not recorded" in data.note) is (run_seeds == "none")
+    # no run_seed column at all: the caller's arrays, independent seeds
+    assert paired_scores(_frame("none").drop(columns="run_seed"), "p", "q", unit="unit").shared_seeds is False
+
+
+def test_seed_blocked_t_is_the_t_over_per_seed_means() -> None:
+    frame = _frame("label")
+    est = fixed_classes(paired_scores(frame, "p", "q", unit="unit"))
+    wide = frame.pivot_table(index=["unit", "seed"], columns="model", values="value")
+    per_seed = (wide["q"] - wide["p"]).groupby(level="seed").mean().to_numpy()
+    ref = sps.ttest_1samp(per_seed, 0.0)
+    assert est.method.startswith("seed-blocked t") and est.df == 2
+    assert est.estimate == pytest.approx(per_seed.mean()) and est.p == pytest.approx(ref.pvalue)
+    assert (est.low, est.high) == pytest.approx(tuple(ref.confidence_interval(0.95)))
+    # the same numbers read as independent seeds: a far smaller (wrong) interval
+    independent = fixed_classes(paired_scores(_frame("per_unit"), "p", "q", unit="unit"))
+    assert independent.df == 20 and independent.high - independent.low < 0.3 * (est.high - est.low)
+
+
+def test_seed_blocked_keeps_the_largest_complete_grid_and_counts_the_rest() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(10, 3)), rng.normal(size=(10, 3))
+    b[0, 0] = np.nan  # one cell: dropping class 0 keeps 27 cells, dropping seed 0 only 20
+    est = fixed_classes(PairedScores.from_arrays(a, b, shared_seeds=True))
+    assert (est.n_classes, est.n_seeds) == (9, 3) and "3 (class, seed) cell(s)" in est.note
+    b[:, 0] = np.nan  # a whole seed missing: 2 seeds left, df 1
+    est = fixed_classes(PairedScores.from_arrays(a, b, shared_seeds=True))
+    assert (est.n_classes, est.n_seeds, est.df) == (10, 2, 1.0)
+    b[:, 1] = np.nan
+    one = fixed_classes(PairedScores.from_arrays(a, b, shared_seeds=True))
+    assert not one.decidable and "one seed" in one.note and np.isfinite(one.estimate)

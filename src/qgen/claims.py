@@ -51,8 +51,14 @@ __all__ = ["DuplicateScoresError", "NOT_RUN", "claim_order", "evaluate_claims", 
 
 
 def normalised_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """A copy with the key columns as stripped text, protocol, dataset and metric lower-case."""
+    """A copy with the key columns as stripped text, protocol, dataset and metric lower-case.
+
+    A table without `run_seed` comes from runs made before per-unit seeding (qgen.seeding),
+    when a seed label drew the same streams in every class: the column is added empty, so
+    the engine treats those seeds as shared across units."""
     s = scores.copy()
+    if "run_seed" not in s.columns:
+        s["run_seed"] = np.nan
     for col in ("protocol", "dataset", "model", "metric", "unit"):
         s[col] = s[col].astype(str).str.strip()
     for col in ("protocol", "dataset", "metric"):

@@ -52,14 +52,15 @@ def sample(
     model_path, out_path = Path(model_path), Path(out_path)
     family, record = load_run(model_path, device)
     seed = record["seed"]
-    set_determinism(seed, threads)
+    streams = record.get("run_seed", seed)  # the run's own stream (qgen.seeding); older runs: the label
+    set_determinism(streams, threads)
     circuits: list[dict[str, Any]] = []
     if sampling.get("quantum"):  # PennyLane is imported only when circuits are re-configured
         from qgen.quantum.at_sampling import apply_backend_options
 
-        circuits = apply_backend_options(family, sampling["quantum"], seed)
+        circuits = apply_backend_options(family, sampling["quantum"], streams)
     family.configure_sampling({k: sampling[k] for k in family.sampling_options if k in sampling})
-    generator = torch.Generator().manual_seed(seed + SAMPLING_SEED_OFFSET)
+    generator = torch.Generator().manual_seed(streams + SAMPLING_SEED_OFFSET)
     n_samples, batch_size = sampling["n_samples"], sampling["batch_size"]
     batches = []
     started = time.perf_counter()

@@ -85,12 +85,15 @@ def score(args: argparse.Namespace) -> None:
     job = job_from_args(args, score_slice)
     trained = read_json(Path(args.train_record))
     train_job, seed = trained["config"], trained["seed"]
-    set_determinism(seed, args.threads)
+    # Evaluation draws (KID subsets, random SSIM pairs) follow the run's stream: independent
+    # across units, shared by the models one comparison pairs.
+    streams = trained.get("run_seed", seed)
+    set_determinism(streams, args.threads)
     weights = dict(item.split("=", 1) for item in args.features)
     generated = np.load(args.samples)["images"]
     classes = unit_classes(args.unit, job["classes"])
     validators = dict(item.split("=", 1) for item in args.validator)
-    scores = score_run(job["scoring"], job["dataset"], classes, seed, generated, Path(args.data_root),
+    scores = score_run(job["scoring"], job["dataset"], classes, streams, generated, Path(args.data_root),
                        {k: Path(v) for k, v in weights.items()}, device=args.device,
                        reference_features=Path(args.reference_features) if args.reference_features else None,
                        validators={k: Path(v) for k, v in validators.items()})
@@ -109,7 +112,7 @@ def score(args: argparse.Namespace) -> None:
     scores += run_facts(trained, samples_record)
     run = {
         "experiment": job["experiment"], "dataset": job["dataset"], "unit": args.unit,
-        "model": train_job["model"]["name"], "seed": seed,
+        "model": train_job["model"]["name"], "seed": seed, "run_seed": streams,
         "n_train": train_job["training"].get("n_train_per_class"),
         "sampling": sampling_label(((samples_record or {}).get("config") or {}).get("quantum")),
     }

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import special as sc
 
 from qgen.stats.decisions import decide_many, holm, min_detectable_effect, power_t, t_inference
-from qgen.stats.estimators import fixed_kernel, guarded_kappa, random_kernel
+from qgen.stats.estimators import fixed_kernel, guarded_kappa, random_kernel, seed_blocked_kernel
 from qgen.stats.spread import (
     bootstrap_ratio_inference,
     class_means,
@@ -74,6 +74,15 @@ def fixed_method(paired: bool = True, pooled: bool = True, skew_guard: Optional[
     return run
 
 
+def seed_blocked_method(paired: bool = True) -> BatchMethod:
+    """fixed_classes when seeds are shared across classes: the t over per-seed means."""
+    def run(a, b):
+        k = seed_blocked_kernel(a, b, paired)
+        p, *_ = t_inference(k["estimate"], k["se"], k["df"], 1 - ALPHA)
+        return k["estimate"], 0.0, p, np.full(a.shape[0], np.nan)
+    return run
+
+
 def random_method(paired: bool = True, skew_guard: Optional[bool] = None) -> BatchMethod:
     """random_classes' t (with its skew guard unless switched off)."""
     def run(a, b):
@@ -103,6 +112,7 @@ MEAN_METHODS: dict[str, BatchMethod] = {
     "fixed_classes, no skew guard": fixed_method(skew_guard=False),
     "fixed_classes, per-class variances": fixed_method(pooled=False),
     "fixed_classes, unpaired": fixed_method(paired=False),
+    "fixed_classes, seed-blocked (seeds shared)": seed_blocked_method(),
     "random_classes": random_method(),
     "random_classes, no skew guard": random_method(skew_guard=False),
     "random_classes, sign-flip p": random_signflip,
@@ -134,6 +144,7 @@ def simulate_means(
     hetero: float = 1.0,
     missing: float = 0.0,
     class_sd: float = 5.0,
+    seed_effect: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(a, b), each (reps, classes, seeds). a = class + noise; b = class + effect +
     interaction + noise. tau: sd of the class x model interaction in units of sigma;
@@ -142,7 +153,9 @@ def simulate_means(
     noisier model with a tail of bad runs); "exponential" / "lognormal" (the per-seed
     difference itself a centred skewed draw of sd sigma sqrt(2), skewness 2 / 6.2).
     hetero: ratio of the noisiest class's sigma to the quietest's. missing: share of scores
-    deleted at random (unbalanced seeds)."""
+    deleted at random (unbalanced seeds). seed_effect: sd (in units of sigma) of a per-seed
+    shift of model b common to every class: seeds shared across classes, as when a seed label
+    fixed the initial weights of every class's run."""
     shape = (reps, n_classes, n_seeds)
     sd_c = sigma * np.exp(np.linspace(-0.5, 0.5, n_classes) * math.log(hetero))[None, :, None]
     cls = rng.normal(0.0, class_sd, size=(reps, n_classes, 1))
@@ -162,6 +175,8 @@ def simulate_means(
         else:
             raise ValueError(f"unknown noise {noise!r}")
         b = a + effect + gamma + sd_c * math.sqrt(2) * z
+    if seed_effect:
+        b = b + rng.normal(0.0, seed_effect * sigma, size=(reps, 1, n_seeds))
     if missing:
         a = np.where(rng.random(shape) < missing, np.nan, a)
         b = np.where(rng.random(shape) < missing, np.nan, b)
@@ -221,7 +236,16 @@ MEAN_SCENARIOS = [
     # no interaction here: a class left out (< 2 complete pairs) changes "these classes", and
     # only with no interaction is the null then still true
     ("unbalanced: 20% of scores missing, 4 seeds", "both", dict(missing=0.2, n_seeds=4), True),
+    # a seed label drawing the same streams in every class (qgen before per-unit seeding):
+    # its effect moves all classes together and only a seed-blocked t sees it
+    ("shared seeds: seed effect 0.5 x seed sd in every class, these classes", "fixed",
+     dict(tau=1.0, centre=True, seed_effect=0.5), False),
+    ("shared seeds: seed effect 1 x seed sd in every class, these classes", "fixed",
+     dict(tau=1.0, centre=True, seed_effect=1.0), True),
+    ("shared seeds: seed effect 1 x seed sd, 5 seeds, these classes", "fixed",
+     dict(tau=1.0, centre=True, seed_effect=1.0, n_seeds=5), False),
 ]
+SHARED_SEEDS = "shared seeds"  # scenarios only the seed-blocked t is valid for
 
 
 def _answers(method: str, reading: str) -> bool:

@@ -8,6 +8,10 @@ Rules (each one closes a hole an audit found):
   a verdict with no trace.
 - Units and seeds with values for one model only stay in the arrays as NaN; each estimator
   counts what it drops.
+- Whether a seed label means the same random draws in every unit is read from the runs'
+  `run_seed` column (qgen.seeding): two units of one (model, seed) with the same run seed, or
+  a run seed not recorded (runs made before per-unit seeding), make the seeds shared; the
+  fixed reading then takes its error from per-seed means (see estimators).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class PairedScores:
     n_missing: int = 0  # NaN values in the input
     n_nonfinite: int = 0  # +-inf values in the input, now NaN
     note: str = ""
+    shared_seeds: bool = False  # one seed label is the same random draws in every unit
 
     @classmethod
     def from_arrays(
@@ -54,9 +59,11 @@ class PairedScores:
         model_a: str = "a",
         model_b: str = "b",
         unit_name: str = "class",
+        shared_seeds: bool = False,
     ) -> "PairedScores":
         """From arrays (units x seeds; a 1-d array is one unit over seeds). Column j of a and
-        of b is the same seed; infinite values become NaN and are counted."""
+        of b is the same seed; infinite values become NaN and are counted. shared_seeds: seed j
+        drew the same streams in every unit (its errors may move together across units)."""
         a2 = np.array(a, dtype=np.float64, ndmin=1)
         b2 = np.array(b, dtype=np.float64, ndmin=1)
         if a2.ndim == 1:
@@ -74,7 +81,7 @@ class PairedScores:
         if len(units) != a2.shape[0] or len(seeds) != a2.shape[1]:
             raise ValueError("units/seeds labels do not match the array shape")
         return cls(a2, b2, units, seeds, model_a, model_b, unit_name, n_missing, n_inf,
-                   _input_note(n_missing, n_inf))
+                   _input_note(n_missing, n_inf), shared_seeds)
 
     @property
     def n_units(self) -> int:
@@ -105,6 +112,8 @@ def paired_scores(
     model: str = "model",
     value: str = "value",
     experiment: str = "experiment",
+    run_seed: str = "run_seed",
+    shared_seeds: Optional[bool] = None,
 ) -> PairedScores:
     """Scores of models `a` and `b` from a tidy frame already filtered to one comparison
     (one protocol, dataset, metric, training size...).
@@ -113,7 +122,8 @@ def paired_scores(
     C5, where each class at each training size is one unit). Raises DuplicateScoresError when
     a (unit, seed, model) has more than one row, naming the experiments the rows come from.
     A model absent from the frame gives empty arrays with a note (estimators then say
-    "undecided"), not an error.
+    "undecided"), not an error. shared_seeds: None reads it from the `run_seed` column
+    (seeds_shared_across_units); a frame without that column is taken as independent seeds.
     """
     units = [unit] if isinstance(unit, str) else list(unit)
     needed = units + [seed, model, value]
@@ -151,8 +161,35 @@ def paired_scores(
     absent = [m for m in (a, b) if m not in set(sub[model].astype(str))]
     if absent:
         note = (note + " " if note else "") + f"no scores from model(s) {' and '.join(absent)}."
+    if shared_seeds is None:
+        shared_seeds, why = seeds_shared_across_units(sub, units, seed, model, run_seed)
+        if why:
+            note = (note + " " if note else "") + why
     return PairedScores(grid[a], grid[b], unit_labels, seed_labels, a, b, "/".join(units),
-                        n_missing, n_inf, note)
+                        n_missing, n_inf, note, bool(shared_seeds))
+
+
+def seeds_shared_across_units(
+    frame: pd.DataFrame, units: Sequence[str], seed: str = "seed", model: str = "model", run_seed: str = "run_seed",
+) -> tuple[bool, str]:
+    """Whether a seed label drew the same streams in two units, and the note that says why.
+
+    No `run_seed` column: independent (arrays from a caller who knows their design). A missing
+    run seed in a row (a run from before per-unit seeding, when every unit of a seed used the
+    label itself) or one run seed in two units of a (model, seed): shared."""
+    if run_seed not in frame.columns or frame.empty:
+        return False, ""
+    if frame[units].drop_duplicates().shape[0] < 2:
+        return False, ""
+    values = pd.to_numeric(frame[run_seed], errors="coerce")
+    if values.isna().any():
+        return True, ("run seeds not recorded for some runs (made before per-unit seeding): each seed label "
+                      "is taken as the same draws in every unit.")
+    per_unit = frame.assign(_rs=values).drop_duplicates(list(units) + [seed, model])
+    repeated = per_unit.groupby([model, seed])["_rs"].agg(lambda v: v.duplicated().any())
+    if repeated.any():
+        return True, "one run seed serves several units (nested subsets or shared draws): seeds are shared."
+    return False, ""
 
 
 def _sort_key(x: object) -> tuple:

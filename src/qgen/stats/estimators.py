@@ -303,6 +303,20 @@ def _finish(
     )
 
 
+def _point_only(data: PairedScores, paired: bool) -> dict:
+    """The point estimate when its error cannot be estimated (one seed): still worth showing."""
+    fa, fb = np.isfinite(data.a), np.isfinite(data.b)
+    both = fa & fb if paired else (fa | fb)
+    if not both.any():
+        return {}
+    mean_a = np.nanmean(np.where(both, data.a, np.nan), axis=1)
+    mean_b = np.nanmean(np.where(both, data.b, np.nan), axis=1)
+    with np.errstate(invalid="ignore"):
+        return dict(stat_a=float(np.nanmean(mean_a)), stat_b=float(np.nanmean(mean_b)),
+                    estimate=float(np.nanmean(mean_b - mean_a)), n_classes=int(both.any(axis=1).sum()),
+                    n_seeds=int(both.any(axis=0).sum()), n_values=int(both.sum()))
+
+
 def _unpaired_drops(data: PairedScores) -> int:
     fa, fb = np.isfinite(data.a), np.isfinite(data.b)
     return int((fa ^ fb).sum())
@@ -366,6 +380,8 @@ def _fixed(data, reading, paired, pooled, level, margin, alpha, power, target_ef
                     f"{data.model_b} - {data.model_a}; {plural(name)} fixed, error from seed replication")
         method = ("class-blocked t: per-class " + ("paired differences over seeds" if paired else "means per model")
                   + (", pooled within-class seed variance" if pooled else ", per-class variances (Satterthwaite df)"))
+    if reading == "fixed" and data.shared_seeds and data.n_units > 1:
+        return _seed_blocked(data, estimand, paired, level, margin, alpha, power, target_effect)
     fa, fb = np.isfinite(data.a), np.isfinite(data.b)
     note = data.note
     if paired and _unpaired_drops(data):
@@ -378,17 +394,7 @@ def _fixed(data, reading, paired, pooled, level, margin, alpha, power, target_ef
         note = _join(note, f"{len(left_out)} {plural(name)} with fewer than 2 seeds left out: {left_out}.")
     if not use.any():
         why = ONE_SEED_NOTE if has_any.any() else "undecided: no scores to compare."
-        # The point estimate is still worth showing; only its error cannot be estimated.
-        both = fa & fb if paired else (fa | fb)
-        shown = {}
-        if both.any():
-            mean_a = np.nanmean(np.where(both, data.a, np.nan), axis=1)
-            mean_b = np.nanmean(np.where(both, data.b, np.nan), axis=1)
-            with np.errstate(invalid="ignore"):
-                shown = dict(stat_a=float(np.nanmean(mean_a)), stat_b=float(np.nanmean(mean_b)),
-                             estimate=float(np.nanmean(mean_b - mean_a)), n_classes=int(both.any(axis=1).sum()),
-                             n_seeds=int(both.any(axis=0).sum()), n_values=int(both.sum()))
-        return _undecided(reading, estimand, method, _join(note, why), level, **shown)
+        return _undecided(reading, estimand, method, _join(note, why), level, **_point_only(data, paired))
     K = int(k["n_classes"])
     units_used = tuple(u for u, flag in zip(data.units, use) if flag)
     if reading == "fixed":
@@ -419,6 +425,77 @@ def _fixed(data, reading, paired, pooled, level, margin, alpha, power, target_ef
         stat_a=float(k["stat_a"]), stat_b=float(k["stat_b"]), n_classes=K, n_seeds=int(seeds_used.sum()),
         n_values=int(k["n_values"]), sd_seed=math.sqrt(k["s2"]) if k["s2"] >= 0 else NAN,
         seeds_per_class=seeds_per_class, skewness=float(k["kappa"]),
+    )
+
+
+def seed_grid(a: np.ndarray, b: np.ndarray, paired: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """The complete (unit x seed) grid a seed-blocked analysis needs, over (..., units, seeds):
+    of the two ways to complete it (keep every seed and drop the units missing one, or keep
+    the units with 2 or more seeds and drop the seeds one of them misses) the one that keeps
+    more scores. Both models must have a score in every kept cell. Returns the unit and seed
+    masks and the number of scores left out (over the whole batch)."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    have = fa & fb
+    present = (fa | fb).any(-2)  # seeds that exist at all
+    # A: every seed that exists; units complete over them
+    units_a = np.all(have | ~present[..., None, :], axis=-1) & (present.sum(-1) >= 2)[..., None]
+    seeds_a = present & units_a.any(-1)[..., None]
+    # B: units with >= 2 complete seeds; seeds complete over those units
+    units_b = have.sum(-1) >= 2
+    seeds_b = np.all(have | ~units_b[..., None], axis=-2) & units_b.any(-1)[..., None]
+    size = lambda u, s: u.sum(-1) * s.sum(-1)  # noqa: E731
+    pick_a = size(units_a, seeds_a) >= size(units_b, seeds_b)
+    units = np.where(pick_a[..., None], units_a, units_b)
+    seeds = np.where(pick_a[..., None], seeds_a, seeds_b)
+    kept = units[..., None] & seeds[..., None, :]
+    dropped = int(((fa | fb) & ~kept).sum())
+    return units, seeds, dropped
+
+
+def seed_blocked_kernel(a: np.ndarray, b: np.ndarray, paired: bool = True) -> dict[str, np.ndarray]:
+    """Per-seed means over the units of a complete grid, then fixed_kernel on one unit: the
+    t over seeds (df = S - 1). Arrays (..., units, seeds); returns fixed_kernel's dict plus
+    n_units."""
+    units, seeds, _ = seed_grid(a, b, paired)
+    kept = units[..., None] & seeds[..., None, :]
+    K = units.sum(-1).astype(float)
+    mean_a = _div(np.where(kept, a, 0.0).sum(-2), K[..., None])
+    mean_b = _div(np.where(kept, b, 0.0).sum(-2), K[..., None])
+    mean_a = np.where(seeds, mean_a, np.nan)[..., None, :]
+    mean_b = np.where(seeds, mean_b, np.nan)[..., None, :]
+    out = fixed_kernel(mean_a, mean_b, paired, True)
+    out["n_units"] = K
+    return out
+
+
+def _seed_blocked(data: PairedScores, estimand: str, paired: bool, level: float, margin: Margin,
+                  alpha: Optional[float], power: float, target_effect: Optional[float]) -> Estimate:
+    """Fixed reading with seeds shared across units: a seed's draws (initial weights, data
+    order, noise; for nested training subsets the images too) act on every unit at once, so
+    its effect does not average out over units and the pooled within-unit variance misses it.
+    Error from the spread of per-seed means over the units (df = S - 1): valid whatever the
+    seed effect, and the only honest choice when it may be there; it costs power (2 seeds:
+    df 1)."""
+    name = data.unit_name
+    units, seeds, dropped = seed_grid(data.a, data.b, paired)
+    note = data.note
+    if dropped:
+        note = _join(note, f"{dropped} ({name}, seed) cell(s) outside the complete {name} x seed grid dropped.")
+    K, S = int(units.sum()), int(seeds.sum())
+    method = (f"seed-blocked t: seeds shared across {plural(name)}, so error from the spread of per-seed "
+              f"{'mean differences' if paired else 'means per model'} over the {plural(name)} (df = S - 1)")
+    if K == 0 or S < 2:
+        return _undecided("fixed", estimand, method, _join(note, ONE_SEED_NOTE), level, **_point_only(data, paired))
+    units_used = tuple(u for u, flag in zip(data.units, units) if flag)
+    estimand += f" ({_units_text(units_used, name)})"
+    k = {key: v[()] if np.ndim(v) == 0 else v for key, v in seed_blocked_kernel(data.a, data.b, paired).items()}
+    s2 = float(k["s2"])
+    return _finish(
+        "fixed", estimand, method, float(k["estimate"]), float(k["se"]), float(k["df"]), None, level, margin, alpha,
+        power, target_effect, lambda n: math.sqrt(s2 / n), lambda n: n - 1.0, note,
+        stat_a=float(k["stat_a"]), stat_b=float(k["stat_b"]), n_classes=K, n_seeds=S, n_values=2 * K * S,
+        sd_seed=math.sqrt(s2) if s2 >= 0 else NAN, seeds_per_class=(S,) * K,
+        skewness=float(k["kappa"]) if S >= 5 else NAN,  # a third moment from fewer seeds is noise
     )
 
 
@@ -453,6 +530,9 @@ def random_classes(
     note = data.note
     if paired and _unpaired_drops(data):
         note = _join(note, f"{_unpaired_drops(data)} score(s) without a matching seed of the other model dropped.")
+    if data.shared_seeds:
+        note = _join(note, f"seeds shared across {plural(name)}: a seed effect common to every {name} is not in "
+                           "this t's error (the fixed reading's seed-blocked t counts it).")
     k = {key: v[()] if np.ndim(v) == 0 else v for key, v in random_kernel(data.a, data.b, paired).items()}
     use = k["use"]
     left_out = [data.units[i] for i in np.flatnonzero((fa | fb).any(axis=1) & ~use)]

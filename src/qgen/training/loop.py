@@ -28,6 +28,7 @@ from qgen.atomic import atomic_path
 from qgen.determinism import set_determinism
 from qgen.families import Batch, DataSpec, Family, build_family
 from qgen.provenance import provenance, write_json
+from qgen.seeding import run_seed
 from qgen.runs import read_record, family_from_record, run_record, save_run
 from qgen.training.augment import RandomAffine
 from qgen.training.ema import EMA
@@ -107,7 +108,8 @@ def train(
     cfg = job["training"]
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    set_determinism(seed, threads)
+    streams = run_seed(seed, job.get("unit"))  # independent across units; shared by the models of one
+    set_determinism(streams, threads)
     dev = torch.device(device)
     required_records = {role: read_record(Path(path)) for role, path in (requires or {}).items()}
     required = {role: family_from_record(rec, dev) for role, rec in required_records.items()}
@@ -127,7 +129,7 @@ def train(
     optimisers, schedulers = build_optimisers(stepped, cfg, total_steps)
     ema = EMA(family, cfg["ema_decay"]) if cfg.get("ema_decay") is not None else None
     augment = RandomAffine.from_config(cfg.get("augment"))
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(streams)
     state = TrainState(initial_quantum=quantum_weights(family))
 
     ckpt_path = outdir / CHECKPOINT
@@ -216,7 +218,8 @@ def train(
         selected, selected_name = ema.state, "final_ema"
     else:  # final_ema asked for, but the run keeps no EMA (ema_decay null): its final weights
         selected, selected_name = family.state_dict(), "final (no EMA: ema_decay is null)"
-    model_path = save_run(outdir / "model.pt", run_record(family, selected, job, seed, state.epoch, required_records))
+    model_path = save_run(outdir / "model.pt", run_record(family, selected, job, seed, state.epoch, required_records,
+                                                             run_seed=streams))
     _write_rows(outdir / "losses.csv", state.step_rows)
     _write_rows(outdir / "epochs.csv", state.epoch_rows)
     # Written for every model (header only without a quantum layer): a stable output.
@@ -224,6 +227,7 @@ def train(
     final_losses = {k: v for k, v in state.step_rows[-1].items() if k not in ("epoch", "step")}
     write_json(outdir / "train.json", provenance(
         "train", job, seed,
+        run_seed=streams,
         n_train=n,
         steps=len(state.step_rows),
         family_report=family.report(),
