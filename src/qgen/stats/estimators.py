@@ -8,7 +8,11 @@ Three readings of a score table of (unit x seed) values for models a and b (diff
   of seeds within each class (pooled across classes, df = sum(n_c - 1)). One seed cannot
   separate a model difference from noise: undecided. A test that pools all (class, seed)
   pairs as independent mixes class-by-model interaction into its noise: too conservative for
-  this estimand, too liberal for the next.
+  this estimand, too liberal for the next. When the seeds are shared across classes (one seed
+  label drew the same initial weights, order and noise in every class: PairedScores.shared_seeds,
+  read from the runs' run_seed), a seed's effect moves every class at once and the within-class
+  variance cannot see it: the error then comes from per-seed means over the classes
+  (seed-blocked t, df = S - 1).
 - random_classes: the classes are read as a draw from a population of classes. Estimand: the
   expected difference for a new class. One-sample t over per-class mean differences
   (df = K - 1), which counts the class-by-model interaction as noise, as it must; a sign-flip
@@ -428,12 +432,12 @@ def _fixed(data, reading, paired, pooled, level, margin, alpha, power, target_ef
     )
 
 
-def seed_grid(a: np.ndarray, b: np.ndarray, paired: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+def seed_grid(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """The complete (unit x seed) grid a seed-blocked analysis needs, over (..., units, seeds):
     of the two ways to complete it (keep every seed and drop the units missing one, or keep
     the units with 2 or more seeds and drop the seeds one of them misses) the one that keeps
     more scores. Both models must have a score in every kept cell. Returns the unit and seed
-    masks and the number of scores left out (over the whole batch)."""
+    masks and the number of (unit, seed) cells left out (over the whole batch)."""
     fa, fb = np.isfinite(a), np.isfinite(b)
     have = fa & fb
     present = (fa | fb).any(-2)  # seeds that exist at all
@@ -456,7 +460,7 @@ def seed_blocked_kernel(a: np.ndarray, b: np.ndarray, paired: bool = True) -> di
     """Per-seed means over the units of a complete grid, then fixed_kernel on one unit: the
     t over seeds (df = S - 1). Arrays (..., units, seeds); returns fixed_kernel's dict plus
     n_units."""
-    units, seeds, _ = seed_grid(a, b, paired)
+    units, seeds, _ = seed_grid(a, b)
     kept = units[..., None] & seeds[..., None, :]
     K = units.sum(-1).astype(float)
     mean_a = _div(np.where(kept, a, 0.0).sum(-2), K[..., None])
@@ -477,7 +481,7 @@ def _seed_blocked(data: PairedScores, estimand: str, paired: bool, level: float,
     seed effect, and the only honest choice when it may be there; it costs power (2 seeds:
     df 1)."""
     name = data.unit_name
-    units, seeds, dropped = seed_grid(data.a, data.b, paired)
+    units, seeds, dropped = seed_grid(data.a, data.b)
     note = data.note
     if dropped:
         note = _join(note, f"{dropped} ({name}, seed) cell(s) outside the complete {name} x seed grid dropped.")
