@@ -21,7 +21,7 @@ FORMAT = 2
 
 def run_record(
     family: Family, state: Mapping[str, torch.Tensor], job: Mapping[str, Any], seed: int, epochs: int,
-    required: Mapping[str, Mapping[str, Any]] | None = None, run_seed: int | None = None,
+    required: Mapping[str, Mapping[str, Any]] | None = None, *, run_seed: int,
 ) -> dict[str, Any]:
     """``seed`` is the run's label; ``run_seed`` the value its streams used (qgen.seeding)."""
     return {
@@ -29,7 +29,7 @@ def run_record(
         "state": {k: v.detach().cpu() for k, v in state.items()},
         "job": dict(job),
         "seed": seed,
-        "run_seed": seed if run_seed is None else run_seed,
+        "run_seed": run_seed,
         "data": asdict(family.data),
         "epochs": epochs,
         "required": dict(required or {}),

@@ -22,6 +22,7 @@ from qgen.data import from_model_tensor
 from qgen.determinism import set_determinism
 from qgen.provenance import provenance, write_json
 from qgen.runs import load_run
+from qgen.seeding import recorded_run_seed
 
 # Sampling noise must not reuse the training stream of the same seed.
 SAMPLING_SEED_OFFSET = 1_000_003
@@ -52,7 +53,7 @@ def sample(
     model_path, out_path = Path(model_path), Path(out_path)
     family, record = load_run(model_path, device)
     seed = record["seed"]
-    streams = record.get("run_seed", seed)  # the run's own stream (qgen.seeding); older runs: the label
+    streams = recorded_run_seed(record)
     set_determinism(streams, threads)
     circuits: list[dict[str, Any]] = []
     if sampling.get("quantum"):  # PennyLane is imported only when circuits are re-configured

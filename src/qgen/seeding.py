@@ -12,7 +12,7 @@ still share it, so their comparison stays paired (same data subset, order and no
 from __future__ import annotations
 
 import zlib
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
@@ -25,3 +25,9 @@ def run_seed(seed: int, unit: Optional[str]) -> int:
         return int(seed)
     state = np.random.SeedSequence([int(seed), zlib.crc32(str(unit).encode())]).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
+
+
+def recorded_run_seed(record: Mapping[str, Any]) -> int:
+    """The stream a trained run used, from its record (model.pt or train.json): ``run_seed``,
+    or for runs made before per-unit seeding the seed label itself."""
+    return int(record.get("run_seed", record["seed"]))

@@ -81,13 +81,14 @@ def score(args: argparse.Namespace) -> None:
     from qgen.paths import unit_classes
     from qgen.provenance import provenance, read_json, write_json
     from qgen.sample import sampling_label
+    from qgen.seeding import recorded_run_seed
 
     job = job_from_args(args, score_slice)
     trained = read_json(Path(args.train_record))
     train_job, seed = trained["config"], trained["seed"]
     # Evaluation draws (KID subsets, random SSIM pairs) follow the run's stream: independent
     # across units, shared by the models one comparison pairs.
-    streams = trained.get("run_seed", seed)
+    streams = recorded_run_seed(trained)
     set_determinism(streams, args.threads)
     weights = dict(item.split("=", 1) for item in args.features)
     generated = np.load(args.samples)["images"]

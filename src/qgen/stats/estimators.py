@@ -459,8 +459,8 @@ def seed_grid(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int
 def seed_blocked_kernel(a: np.ndarray, b: np.ndarray, paired: bool = True) -> dict[str, np.ndarray]:
     """Per-seed means over the units of a complete grid, then fixed_kernel on one unit: the
     t over seeds (df = S - 1). Arrays (..., units, seeds); returns fixed_kernel's dict plus
-    n_units."""
-    units, seeds, _ = seed_grid(a, b)
+    the grid (units, seeds: masks; dropped: cells left out)."""
+    units, seeds, dropped = seed_grid(a, b)
     kept = units[..., None] & seeds[..., None, :]
     K = units.sum(-1).astype(float)
     mean_a = _div(np.where(kept, a, 0.0).sum(-2), K[..., None])
@@ -468,7 +468,7 @@ def seed_blocked_kernel(a: np.ndarray, b: np.ndarray, paired: bool = True) -> di
     mean_a = np.where(seeds, mean_a, np.nan)[..., None, :]
     mean_b = np.where(seeds, mean_b, np.nan)[..., None, :]
     out = fixed_kernel(mean_a, mean_b, paired, True)
-    out["n_units"] = K
+    out.update(units=units, seeds=seeds, dropped=dropped)
     return out
 
 
@@ -481,7 +481,9 @@ def _seed_blocked(data: PairedScores, estimand: str, paired: bool, level: float,
     seed effect, and the only honest choice when it may be there; it costs power (2 seeds:
     df 1)."""
     name = data.unit_name
-    units, seeds, dropped = seed_grid(data.a, data.b)
+    k = seed_blocked_kernel(data.a, data.b, paired)
+    units, seeds, dropped = k.pop("units"), k.pop("seeds"), k.pop("dropped")
+    k = {key: v[()] if np.ndim(v) == 0 else v for key, v in k.items()}
     note = data.note
     if dropped:
         note = _join(note, f"{dropped} ({name}, seed) cell(s) outside the complete {name} x seed grid dropped.")
@@ -492,7 +494,6 @@ def _seed_blocked(data: PairedScores, estimand: str, paired: bool, level: float,
         return _undecided("fixed", estimand, method, _join(note, ONE_SEED_NOTE), level, **_point_only(data, paired))
     units_used = tuple(u for u, flag in zip(data.units, units) if flag)
     estimand += f" ({_units_text(units_used, name)})"
-    k = {key: v[()] if np.ndim(v) == 0 else v for key, v in seed_blocked_kernel(data.a, data.b, paired).items()}
     s2 = float(k["s2"])
     return _finish(
         "fixed", estimand, method, float(k["estimate"]), float(k["se"]), float(k["df"]), None, level, margin, alpha,

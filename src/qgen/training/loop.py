@@ -28,8 +28,8 @@ from qgen.atomic import atomic_path
 from qgen.determinism import set_determinism
 from qgen.families import Batch, DataSpec, Family, build_family
 from qgen.provenance import provenance, write_json
-from qgen.seeding import run_seed
 from qgen.runs import read_record, family_from_record, run_record, save_run
+from qgen.seeding import run_seed
 from qgen.training.augment import RandomAffine
 from qgen.training.ema import EMA
 from qgen.training.monitor import GRAD_FIELDS, QuantumGradMonitor, quantum_weights, weight_movement
