@@ -35,7 +35,7 @@ from qgen.training.augment import RandomAffine
 from qgen.training.optim import build_optimisers, group_setting
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIGS = [REPO / "config" / "config.yaml", REPO / "config" / "s1.yaml", REPO / "config" / "s2.yaml"]
+CONFIGS = [REPO / "config" / "config.yaml", *sorted((REPO / "config").glob("s[0-9].yaml"))]  # as the Snakefile
 REPORT_BACKEND = {"name": "default.qubit", "options": {"diff_method": "parameter-shift"}}
 DATA = DataSpec(channels=1, size=28, n_classes=10)
 

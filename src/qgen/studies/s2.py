@@ -172,6 +172,11 @@ def _cell(scores: pd.DataFrame, model: str, protocol: str, metric: str) -> str:
     return interval(ci.estimate, ci.low, ci.high)
 
 
+def _range(low: float, high: float) -> str:
+    """The report's 'low-high' estimate; one value where it gives one (its '2-2')."""
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+
+
 def paper_comparison(scores: pd.DataFrame, paper_csv: Path | None) -> str:
     """The report's comparison table (its estimates) with our measurements beside them."""
     from qgen.report.markdown import markdown_table, section
@@ -188,12 +193,13 @@ def paper_comparison(scores: pd.DataFrame, paper_csv: Path | None) -> str:
         role = "vqvae_" if paper_name == "vqvae" else ""  # the VQ-VAE's own training, behind its prior
         rows.append({
             "model": model if paper_name in (None, model) else f"{model} ({paper_name})",
-            "FID report (est.)": f"{reported.fid_estimate_low:g}-{reported.fid_estimate_high:g}" if reported is not None else "",
+            "FID report (est.)": _range(reported.fid_estimate_low, reported.fid_estimate_high) if reported is not None
+            else "",
             f"FID ours ({features})": _cell(scores, model, "standard", "fid"),
             "IS ours": _cell(scores, model, "standard", "inception_score"),
             "KID ours": _cell(scores, model, "standard", "kid"),
             "recon. SSIM ours": _cell(scores, model, "reconstruction", "ssim"),
-            "min/epoch report": (f"{reported.minutes_per_epoch_low:g}-{reported.minutes_per_epoch_high:g}"
+            "min/epoch report": (_range(reported.minutes_per_epoch_low, reported.minutes_per_epoch_high)
                                  if reported is not None else ""),
             "s/epoch ours": _cell(scores, model, "training", f"{role}seconds_per_epoch"),
             "s/epoch ours, report setup": _cell(scores, model, "report_setup", "seconds_per_epoch"),
